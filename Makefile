@@ -1,0 +1,43 @@
+# The two commands a newcomer needs: `make run` (nightly refresh on the bundled sample) and `make test`.
+# Both install what they need first, from the lock file only.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+BIN := .venv/bin
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export GX_ANALYTICS_ENABLED := false
+
+.PHONY: install run test lint format ui sample clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+install: $(UV)
+	$(UV) sync --frozen --quiet --python $(PYTHON)
+
+run: install ## refresh on the bundled sample into CLUSTERSCORE_HOME (default data/)
+	$(BIN)/clusterscore refresh
+
+test: install ## the whole test suite
+	$(BIN)/python -m pytest
+
+lint: install ## ruff (Python) and sqlfluff (dbt SQL)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	cd dbt_project && ../$(BIN)/sqlfluff lint models macros tests
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	cd dbt_project && ../$(BIN)/sqlfluff fix models macros tests
+
+ui: install ## the Dagster UI over the same run history as `make run`
+	DAGSTER_HOME=$${CLUSTERSCORE_HOME:-$(CURDIR)/data}/dagster $(BIN)/dagster dev -w workspace.yaml
+
+sample: install ## regenerate the bundled sample (deterministic)
+	$(BIN)/clusterscore generate-sample --out sample
+
+clean:
+	rm -rf data dbt_project/target dbt_project/logs .pytest_cache

@@ -1,0 +1,340 @@
+"""Raw landing: read one source file, check every record, land the good ones, quarantine the rest, record the batch.
+
+A batch is all records of one source read in one go. Landing is idempotent: a batch whose content equals the
+source's latest landed batch changes nothing. Every record is accounted for: received = landed + quarantined.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import duckdb
+import orjson
+import pandas as pd
+from pydantic import ValidationError
+
+from clusterscore.sources import RawRecord, SourceSpec
+
+RAW_COLUMNS = """
+    batch_id varchar not null,
+    source_name varchar not null,
+    source_uri varchar not null,
+    fetched_at timestamptz not null,
+    line_no integer not null,
+    record_type varchar not null,
+    record_key varchar not null,
+    parent_key varchar,
+    record_hash varchar not null,
+    payload json not null
+"""
+
+META_DDL = """
+create schema if not exists raw;
+create schema if not exists meta;
+create table if not exists meta.batches (
+    batch_id varchar primary key,
+    run_id varchar,
+    source_name varchar not null,
+    source_uri varchar not null,
+    load_kind varchar not null,
+    content_sha256 varchar,
+    fetched_at timestamptz not null,
+    started_at timestamptz not null,
+    finished_at timestamptz,
+    duration_ms integer,
+    received integer,
+    landed integer,
+    quarantined integer,
+    status varchar not null,
+    message varchar
+);
+create table if not exists meta.quarantine (
+    batch_id varchar not null,
+    source_name varchar not null,
+    source_uri varchar not null,
+    line_no integer not null,
+    record_type varchar,
+    record_key varchar not null,
+    field varchar not null,
+    reason varchar not null,
+    errors json not null,
+    raw_text varchar not null,
+    record_hash varchar not null,
+    quarantined_at timestamptz not null
+);
+"""
+
+
+class SourceReadError(RuntimeError):
+    """The source as a whole could not be read; nothing of it was landed."""
+
+
+@dataclass
+class BatchResult:
+    batch_id: str
+    source_name: str
+    source_uri: str
+    status: str  # landed | unchanged
+    received: int
+    landed: int
+    quarantined: int
+    duration_ms: int
+
+    def as_metadata(self) -> dict:
+        return asdict(self)
+
+
+def canonical_json(value: object) -> bytes:
+    """The bytes a record hash is taken over: keys sorted, no whitespace, UTF-8."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
+def record_hash(value: object) -> str:
+    return hashlib.sha256(canonical_json(value)).hexdigest()
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection, spec: SourceSpec | None = None) -> None:
+    con.execute(META_DDL)
+    if spec is not None:
+        con.execute(f"create table if not exists {spec.raw_table} ({RAW_COLUMNS})")
+
+
+def read_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """Numbered non-blank lines of a JSON-lines file, gzip or plain."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            if line.strip():
+                yield line_no, line.rstrip(b"\r\n")
+
+
+def _error_path(loc: tuple) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def _problems(record: RawRecord) -> list[dict]:
+    try:
+        record.model.model_validate(record.payload)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = _error_path(error["loc"])
+            if record.field_prefix:
+                field = f"{record.field_prefix}.{field}" if field else record.field_prefix
+            reason = error["msg"].removeprefix("Value error, ")
+            if error["type"] == "missing":
+                reason = "required field is missing"
+            problems.append({"field": field or "(record)", "reason": reason})
+        return problems
+    return []
+
+
+class _Batch:
+    """Rows of one batch as they are sorted into landed and quarantined."""
+
+    def __init__(self, spec: SourceSpec, batch_id: str, source_uri: str, fetched_at: dt.datetime):
+        self.spec, self.batch_id, self.source_uri, self.fetched_at = spec, batch_id, source_uri, fetched_at
+        self.landed: list[dict] = []
+        self.quarantined: list[dict] = []
+        self.received = 0
+        self._seen: dict[str, int] = {}
+
+    def quarantine(self, line_no: int, key: str, record_type: str | None, problems: list[dict], raw: bytes):
+        self.quarantined.append(
+            {
+                "batch_id": self.batch_id,
+                "source_name": self.spec.name,
+                "source_uri": self.source_uri,
+                "line_no": line_no,
+                "record_type": record_type,
+                "record_key": key,
+                "field": problems[0]["field"],
+                "reason": problems[0]["reason"],
+                "errors": orjson.dumps(problems).decode(),
+                "raw_text": raw.decode("utf-8", errors="replace"),
+                "record_hash": hashlib.sha256(raw).hexdigest(),
+                "quarantined_at": self.fetched_at,
+            }
+        )
+
+    def add_line(self, line_no: int, raw: bytes) -> None:
+        try:
+            parsed = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            self.received += 1
+            self.quarantine(
+                line_no,
+                f"line:{line_no}",
+                None,
+                [{"field": "(record)", "reason": f"not valid JSON: {exc}"}],
+                raw,
+            )
+            return
+        if not isinstance(parsed, dict):
+            self.received += 1
+            reason = f"a record must be a JSON object, got {type(parsed).__name__}"
+            self.quarantine(line_no, f"line:{line_no}", None, [{"field": "(record)", "reason": reason}], raw)
+            return
+        parent_failed: dict[str, str] = {}
+        for record in self.spec.split(parsed):
+            self.received += 1
+            key = record.record_key if record.record_key.strip("/ ") else f"line:{line_no}"
+            payload_bytes = canonical_json(record.payload)
+            if record.parent_key in parent_failed:
+                problem = {
+                    "field": "(record)",
+                    "reason": f"its parent record {record.parent_key} was quarantined",
+                }
+                self.quarantine(line_no, key, record.record_type, [problem], payload_bytes)
+                continue
+            problems = _problems(record)
+            if not problems and key in self._seen:
+                problems = [{"field": "(record)", "reason": f"duplicate record key: first at line {self._seen[key]}"}]
+            if problems:
+                if record.parent_key is None:
+                    parent_failed[key] = problems[0]["reason"]
+                self.quarantine(line_no, key, record.record_type, problems, payload_bytes)
+                continue
+            self._seen[key] = line_no
+            self.landed.append(
+                {
+                    "batch_id": self.batch_id,
+                    "source_name": self.spec.name,
+                    "source_uri": self.source_uri,
+                    "fetched_at": self.fetched_at,
+                    "line_no": line_no,
+                    "record_type": record.record_type,
+                    "record_key": key,
+                    "parent_key": record.parent_key,
+                    "record_hash": hashlib.sha256(payload_bytes).hexdigest(),
+                    "payload": payload_bytes.decode(),
+                }
+            )
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None:
+    if rows:
+        frame = pd.DataFrame(rows)  # noqa: F841 - read by DuckDB's replacement scan below
+        con.execute(f"insert into {table} by name select * from frame")
+
+
+def latest_batch(con: duckdb.DuckDBPyConnection, source_name: str) -> tuple | None:
+    """(batch_id, content_sha256, received) of the source's latest landed batch, or None."""
+    return con.execute(
+        "select batch_id, content_sha256, received from meta.batches where source_name = ? and status = 'landed' "
+        "order by fetched_at desc limit 1",
+        [source_name],
+    ).fetchone()
+
+
+def land_file(
+    con: duckdb.DuckDBPyConnection,
+    spec: SourceSpec,
+    path: Path,
+    source_uri: str,
+    run_id: str,
+    fetched_at: dt.datetime | None = None,
+) -> BatchResult:
+    """Land one source file as one batch. Raises SourceReadError if the file itself cannot be read."""
+    started = time.monotonic()
+    fetched_at = fetched_at or dt.datetime.now(dt.UTC)
+    ensure_schema(con, spec)
+    digest = hashlib.sha256()
+    lines: list[tuple[int, bytes]] = []
+    try:
+        for line_no, raw in read_lines(path):
+            digest.update(raw + b"\n")
+            lines.append((line_no, raw))
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        _record_failure(con, spec, source_uri, run_id, fetched_at, f"cannot read {path.name}: {exc}")
+        raise SourceReadError(f"source {spec.name}: cannot read {source_uri}: {exc}") from exc
+    content_sha = digest.hexdigest()
+
+    latest = latest_batch(con, spec.name)
+    if latest and latest[1] == content_sha:
+        return BatchResult(latest[0], spec.name, source_uri, "unchanged", 0, 0, 0, _ms(started))
+
+    batch_id = f"{spec.name}-{fetched_at:%Y%m%dT%H%M%S}-{content_sha[:12]}"
+    batch = _Batch(spec, batch_id, source_uri, fetched_at)
+    for line_no, raw in lines:
+        batch.add_line(line_no, raw)
+
+    con.execute("begin transaction")
+    try:
+        con.execute(f"delete from {spec.raw_table} where batch_id = ?", [batch_id])
+        con.execute("delete from meta.quarantine where batch_id = ?", [batch_id])
+        con.execute("delete from meta.batches where batch_id = ?", [batch_id])
+        _insert(con, spec.raw_table, batch.landed)
+        _insert(con, "meta.quarantine", batch.quarantined)
+        _insert(
+            con,
+            "meta.batches",
+            [
+                {
+                    "batch_id": batch_id,
+                    "run_id": run_id,
+                    "source_name": spec.name,
+                    "source_uri": source_uri,
+                    "load_kind": spec.load_kind,
+                    "content_sha256": content_sha,
+                    "fetched_at": fetched_at,
+                    "started_at": fetched_at,
+                    "finished_at": dt.datetime.now(dt.UTC),
+                    "duration_ms": _ms(started),
+                    "received": batch.received,
+                    "landed": len(batch.landed),
+                    "quarantined": len(batch.quarantined),
+                    "status": "landed",
+                    "message": None,
+                }
+            ],
+        )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return BatchResult(
+        batch_id,
+        spec.name,
+        source_uri,
+        "landed",
+        batch.received,
+        len(batch.landed),
+        len(batch.quarantined),
+        _ms(started),
+    )
+
+
+def _record_failure(con, spec: SourceSpec, source_uri: str, run_id: str, fetched_at: dt.datetime, message: str):
+    now = dt.datetime.now(dt.UTC)
+    _insert(
+        con,
+        "meta.batches",
+        [
+            {
+                "batch_id": f"{spec.name}-{fetched_at:%Y%m%dT%H%M%S}-failed",
+                "run_id": run_id,
+                "source_name": spec.name,
+                "source_uri": source_uri,
+                "load_kind": spec.load_kind,
+                "fetched_at": fetched_at,
+                "started_at": fetched_at,
+                "finished_at": now,
+                "status": "failed",
+                "message": message,
+            }
+        ],
+    )
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)

@@ -1,0 +1,1 @@
+"""Data-quality checks: Great Expectations suites (files under `expectations/`) and record reconciliation."""

@@ -1,0 +1,121 @@
+"""Run the refresh job without the UI, recorded in the Dagster instance under CLUSTERSCORE_HOME, and summarise it."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from clusterscore.settings import REPO_ROOT, Paths
+
+
+@dataclass
+class CheckLine:
+    asset: str
+    name: str
+    passed: bool
+    description: str
+
+
+@dataclass
+class RefreshOutcome:
+    run_id: str
+    success: bool
+    seconds: float
+    paths: Paths
+    batches: list[tuple] = field(default_factory=list)
+    checks: list[CheckLine] = field(default_factory=list)
+    failed_steps: list[str] = field(default_factory=list)
+    quarantined_by_reason: list[tuple] = field(default_factory=list)
+
+    def render(self) -> str:
+        lines = [
+            f"clusterscore refresh: run {self.run_id} {'SUCCEEDED' if self.success else 'FAILED'} "
+            f"in {self.seconds:.0f} s",
+            "",
+            "Loaded (source: batch, received = landed + quarantined):",
+        ]
+        for source, batch_id, status, received, landed, quarantined in self.batches:
+            lines.append(f"  {source:22} {batch_id:55} {status:9} {received:>7} = {landed:>7} + {quarantined:>4}")
+        if self.quarantined_by_reason:
+            lines += ["", "Quarantined (kept with the reason; `clusterscore quarantine` lists them):"]
+            lines += [
+                f"  {source:22} {field}: {reason} ({n})" for source, field, reason, n in self.quarantined_by_reason
+            ]
+        passed = sum(c.passed for c in self.checks)
+        kinds = {
+            "Great Expectations": sum(c.name.startswith("gx_") for c in self.checks),
+            "reconciliation": sum(c.name == "records_reconcile" for c in self.checks),
+        }
+        kinds["dbt tests"] = len(self.checks) - sum(kinds.values())
+        lines += [
+            "",
+            f"Checked: {passed} of {len(self.checks)} checks passed ("
+            + ", ".join(f"{kind} {n}" for kind, n in kinds.items())
+            + ")",
+        ]
+        lines += [f"  FAILED {c.asset} {c.name}: {c.description}" for c in self.checks if not c.passed]
+        lines += [f"  FAILED step {step}" for step in self.failed_steps]
+        docs = self.paths.gx_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+        lines += [
+            "",
+            "Results:",
+            f"  DuckDB file        {_shown(self.paths.duckdb)}  (schemas raw, meta, reference, staging)",
+            f"  Data Docs          {_shown(docs)}",
+            f"  Dagster run record {_shown(self.paths.dagster_home)}  (`make ui` to browse)",
+        ]
+        return "\n".join(lines)
+
+
+def _shown(path) -> str:
+    try:
+        return str(path.relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def run_refresh(paths: Paths) -> RefreshOutcome:
+    from pipelines.project import ensure_manifest
+
+    ensure_manifest()
+    import dagster as dg
+
+    from clusterscore.warehouse import connect
+    from pipelines.definitions import build_definitions
+
+    started = time.monotonic()
+    instance = dg.DagsterInstance.from_config(str(paths.dagster_home))
+    result = (
+        build_definitions(paths).resolve_job_def("refresh").execute_in_process(instance=instance, raise_on_error=False)
+    )
+    outcome = RefreshOutcome(result.run_id, result.success, time.monotonic() - started, paths)
+    for evaluation in result.get_asset_check_evaluations():
+        outcome.checks.append(
+            CheckLine(
+                evaluation.asset_key.to_user_string(),
+                evaluation.check_name,
+                evaluation.passed,
+                evaluation.description or "",
+            )
+        )
+    outcome.failed_steps = [event.step_key for event in result.all_events if event.event_type_value == "STEP_FAILURE"]
+    with connect(paths.duckdb, read_only=True) as con:
+        outcome.batches = con.execute(
+            """
+            select source_name, batch_id, case when run_id = ? then 'landed' else 'unchanged' end,
+                   received, landed, quarantined
+            from meta.batches where status = 'landed'
+            qualify row_number() over (partition by source_name order by fetched_at desc) = 1
+            order by source_name
+            """,
+            [result.run_id],
+        ).fetchall()
+        outcome.quarantined_by_reason = con.execute(
+            """
+            select q.source_name, q.field, q.reason, count(*)
+            from meta.quarantine as q
+            inner join meta.batches as b on q.batch_id = b.batch_id and b.run_id = ?
+            group by all order by 1, 2
+            """,
+            [result.run_id],
+        ).fetchall()
+    return outcome

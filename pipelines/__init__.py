@@ -1,0 +1,1 @@
+"""The Dagster code location of clusterscore: `definitions.py` merges the per-layer modules."""

@@ -1,0 +1,78 @@
+"""Blocking data-quality checks as Dagster asset checks: every Great Expectations suite under `expectations/`
+on the asset its meta names, and per raw source the reconciliation received = landed + quarantined."""
+
+import json
+
+import dagster as dg
+
+from clusterscore.quality.gx_runner import suite_frame, validate
+from clusterscore.quality.reconcile import reconcile_latest_batch
+from clusterscore.settings import EXPECTATIONS_DIR
+from clusterscore.sources import SOURCES
+from pipelines.resources import Warehouse
+
+
+def build_gx_check(suite: str, asset_key: list[str], notes: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=dg.AssetKey(asset_key),
+        name=f"gx_{suite}",
+        description=f"Great Expectations suite expectations/{suite}.json. {notes}",
+        blocking=True,
+    )
+    def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
+        with warehouse.connect(read_only=True) as con:
+            frame = suite_frame(con, suite)
+        outcome = validate(suite, frame)
+        return dg.AssetCheckResult(
+            passed=outcome.success,
+            severity=dg.AssetCheckSeverity.ERROR,
+            description=outcome.summary(),
+            metadata={
+                "rows_validated": len(frame),
+                "expectations": outcome.evaluated,
+                "failed": outcome.failed,
+                "failures": dg.MetadataValue.json(outcome.failures),
+                "data_docs": outcome.docs_index or "",
+            },
+        )
+
+    return _check
+
+
+def build_reconcile_check(source_name: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=dg.AssetKey(["raw", source_name]),
+        name="records_reconcile",
+        description="Every record of the latest batch is accounted for: received = landed + quarantined, "
+        "counted in the raw and quarantine tables.",
+        blocking=True,
+    )
+    def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
+        with warehouse.connect(read_only=True) as con:
+            outcome = reconcile_latest_batch(con, source_name)
+        return dg.AssetCheckResult(
+            passed=outcome.balanced,
+            severity=dg.AssetCheckSeverity.ERROR,
+            description=outcome.describe(),
+            metadata=outcome.as_metadata(),
+        )
+
+    return _check
+
+
+def _suites() -> list[tuple[str, list[str], str]]:
+    found = []
+    for path in sorted(EXPECTATIONS_DIR.glob("*.json")):
+        spec = json.loads(path.read_text(encoding="utf-8"))
+        found.append(
+            (
+                spec["name"],
+                spec["meta"]["clusterscore"]["asset_key"],
+                " ".join(spec["meta"]["notes"]["content"]),
+            )
+        )
+    return found
+
+
+gx_checks = [build_gx_check(*suite) for suite in _suites()]
+reconcile_checks = [build_reconcile_check(name) for name in SOURCES]

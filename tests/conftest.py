@@ -1,0 +1,46 @@
+"""Shared fixtures: a fresh CLUSTERSCORE_HOME per use, the dbt manifest, and one real refresh of the sample."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from clusterscore.settings import export_environment, get_paths
+
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
+def use_home(home: Path):
+    """Point every setting (DuckDB file, Dagster home, GX root) at `home`."""
+    os.environ["CLUSTERSCORE_HOME"] = str(home)
+    os.environ["DAGSTER_HOME"] = str(home / "dagster")
+    paths = get_paths(home)
+    export_environment(paths)
+    return paths
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dbt_manifest(tmp_path_factory):
+    """The manifest must exist before the definitions import (outside `dagster dev` nothing prepares it)."""
+    use_home(tmp_path_factory.mktemp("parse-home"))
+    from pipelines.project import ensure_manifest
+
+    ensure_manifest()
+
+
+@pytest.fixture
+def home(tmp_path):
+    return use_home(tmp_path / "home")
+
+
+@pytest.fixture(scope="session")
+def refreshed(tmp_path_factory, dbt_manifest):
+    """One full refresh of the bundled sample through the real job, shared by the tests that only read it."""
+    from clusterscore.refresh import run_refresh
+
+    paths = use_home(tmp_path_factory.mktemp("refreshed-home"))
+    outcome = run_refresh(paths)
+    return paths, outcome

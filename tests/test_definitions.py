@@ -1,0 +1,55 @@
+"""The code location loads, and its graph has the shape the README describes."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from clusterscore.settings import EXPECTATIONS_DIR
+from clusterscore.sources import SOURCES
+
+
+def load_defs():
+    from pipelines.definitions import build_definitions
+
+    return build_definitions()
+
+
+def test_definitions_load():
+    dg.Definitions.validate_loadable(load_defs())
+
+
+def test_asset_keys_and_groups_follow_the_layers():
+    graph = load_defs().resolve_asset_graph()
+    materializable = {key for key in graph.get_all_asset_keys() if graph.get(key).is_materializable}
+    by_layer: dict[str, set[str]] = {}
+    for key in materializable:
+        assert graph.get(key).group_name == key.path[0], key
+        by_layer.setdefault(key.path[0], set()).add(key.path[-1])
+    assert by_layer["raw"] == set(SOURCES)
+    assert all(name.startswith("stg_") for name in by_layer["staging"])
+    assert all(name.startswith("ref_") for name in by_layer["reference"])
+
+
+def test_every_raw_asset_has_blocking_quality_and_reconciliation_checks():
+    graph = load_defs().resolve_asset_graph()
+    checks = {(key.asset_key.path[-1], key.name) for key in graph.asset_check_keys}
+    for source in SOURCES:
+        assert (source, f"gx_raw_{source}") in checks
+        assert (source, "records_reconcile") in checks
+    suites = {path.stem for path in EXPECTATIONS_DIR.glob("*.json")}
+    assert {name.removeprefix("gx_") for _, name in checks if name.startswith("gx_")} == suites
+
+
+def test_staging_models_read_the_raw_assets():
+    graph = load_defs().resolve_asset_graph()
+    upstream = graph.get(dg.AssetKey(["staging", "stg_cvr__companies"])).parent_keys
+    assert dg.AssetKey(["raw", "cvr_companies"]) in upstream
+
+
+def test_refresh_job_runs_in_process_over_every_asset():
+    defs = load_defs()
+    job = defs.resolve_job_def("refresh")
+    assert job.executor_def.name == "in_process"
+    graph = defs.resolve_asset_graph()
+    selected = job.asset_layer.selected_asset_keys
+    assert {k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable} <= set(selected)

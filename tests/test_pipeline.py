@@ -1,0 +1,124 @@
+"""A full refresh of the bundled sample through the real Dagster job, dbt build and Great Expectations."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pytest
+
+from clusterscore.settings import SAMPLE_DIR
+from clusterscore.sources import SOURCES
+
+pytestmark = pytest.mark.slow
+
+
+def test_refresh_of_the_sample_passes_every_check(refreshed):
+    _, outcome = refreshed
+    assert outcome.success, outcome.render()
+    failed = [c for c in outcome.checks if not c.passed]
+    assert not failed, failed
+    names = {c.name for c in outcome.checks}
+    assert {f"gx_raw_{s}" for s in SOURCES} <= names
+    assert "gx_stg_cvr__companies" in names
+    assert sum(1 for c in outcome.checks if not c.name.startswith(("gx_", "records_"))) > 40  # dbt tests
+
+
+def test_every_record_is_accounted_for(refreshed):
+    paths, _ = refreshed
+    with duckdb.connect(str(paths.duckdb), read_only=True) as con:
+        for source in SOURCES:
+            received, landed, quarantined = con.execute(
+                "select received, landed, quarantined from meta.batches where source_name = ? and status = 'landed'",
+                [source],
+            ).fetchone()
+            (raw_rows,) = con.execute(f"select count(*) from raw.{source}").fetchone()
+            (q_rows,) = con.execute("select count(*) from meta.quarantine where source_name = ?", [source]).fetchone()
+            assert received == landed + quarantined == raw_rows + q_rows, source
+
+
+def test_the_sample_bad_records_are_quarantined_with_their_reasons(refreshed):
+    paths, _ = refreshed
+    manifest = json.loads((SAMPLE_DIR / "MANIFEST.json").read_text())
+    with duckdb.connect(str(paths.duckdb), read_only=True) as con:
+        rows = con.execute("select source_uri, line_no, field, reason from meta.quarantine").fetchall()
+    assert len(rows) >= len(manifest["bad_records"])
+    for bad in manifest["bad_records"]:
+        hits = [r for r in rows if r[0].endswith(bad["file"]) and r[1] == bad["line"]]
+        assert hits, bad
+        if "path" in bad:
+            assert any(r[2] == bad["path"] for r in hits), (bad, hits)
+
+
+def test_staging_has_one_row_per_key_and_current_values(refreshed):
+    paths, _ = refreshed
+    with duckdb.connect(str(paths.duckdb), read_only=True) as con:
+        companies, distinct = con.execute(
+            "select count(*), count(distinct cvr_number) from staging.stg_cvr__companies"
+        ).fetchone()
+        assert companies == distinct > 1000
+        (landed,) = con.execute("select count(*) from raw.cvr_companies").fetchone()
+        assert companies == landed
+        statuses = {
+            s for (s,) in con.execute("select distinct company_status from staging.stg_cvr__companies").fetchall()
+        }
+        assert {"NORMAL", "OPHØRT", "UNDER KONKURS"} <= statuses
+        (no_metadata,) = con.execute(
+            "select count(*) from staging.stg_cvr__companies where not has_metadata_block and company_name is not null"
+        ).fetchone()
+        assert no_metadata > 0  # the current name comes from the arrays when the metadata block is missing
+        (ended_roles,) = con.execute(
+            "select count(*) from staging.stg_cvr__participant_roles where role_group = 'LEDELSESORGAN' and not is_current"
+        ).fetchone()
+        assert ended_roles > 0
+
+
+def test_no_personal_name_reaches_staging(refreshed):
+    paths, _ = refreshed
+    with duckdb.connect(str(paths.duckdb), read_only=True) as con:
+        names = {
+            n
+            for (n,) in con.execute(
+                """
+                select distinct unnest(from_json(rel -> '$.deltager.navne', '[{"navn": "VARCHAR"}]')).navn
+                from (select unnest(from_json(payload -> '$._source.Vrvirksomhed.deltagerRelation', '["JSON"]')) as rel
+                      from raw.cvr_companies)
+                where rel ->> '$.deltager.enhedstype' = 'PERSON'
+                """
+            ).fetchall()
+        }
+        assert names
+        for (table,) in con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables where table_schema = 'staging'"
+        ).fetchall():
+            columns = [
+                c
+                for (c, t) in con.execute(f"select column_name, column_type from (describe {table})").fetchall()
+                if t == "VARCHAR"
+            ]
+            for column in columns:
+                values = {v for (v,) in con.execute(f"select distinct {column} from {table}").fetchall()}
+                assert not (values & names), (table, column)
+
+
+def test_quality_results_are_kept_for_people(refreshed):
+    paths, _ = refreshed
+    docs = paths.gx_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    assert docs.exists()
+    validations = list((paths.gx_root / "gx" / "uncommitted" / "validations").rglob("*.json"))
+    assert len(validations) >= 11
+
+
+def test_a_second_refresh_is_idempotent(refreshed):
+    from clusterscore.refresh import run_refresh
+
+    paths, _ = refreshed
+    with duckdb.connect(str(paths.duckdb), read_only=True) as con:
+        before = {s: con.execute(f"select count(*), sum(hash(record_hash)) from raw.{s}").fetchone() for s in SOURCES}
+        batches = con.execute("select count(*) from meta.batches").fetchone()
+    again = run_refresh(paths)
+    assert again.success, again.render()
+    with duckdb.connect(str(paths.duckdb), read_only=True) as con:
+        after = {s: con.execute(f"select count(*), sum(hash(record_hash)) from raw.{s}").fetchone() for s in SOURCES}
+        assert con.execute("select count(*) from meta.batches").fetchone() == batches
+    assert after == before
