@@ -26,12 +26,12 @@ test: install ## the whole test suite
 lint: install ## ruff (Python) and sqlfluff (dbt SQL)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	cd dbt_project && ../$(BIN)/sqlfluff lint models macros $$(ls -d tests 2>/dev/null)
+	cd dbt_project && ../$(BIN)/sqlfluff lint models $$(ls -d tests 2>/dev/null)
 
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
-	cd dbt_project && ../$(BIN)/sqlfluff fix models macros $$(ls -d tests 2>/dev/null)
+	cd dbt_project && ../$(BIN)/sqlfluff fix models $$(ls -d tests 2>/dev/null)
 
 ui: install ## the Dagster UI over the same run history as `make run`
 	DAGSTER_HOME=$${CLUSTERSCORE_HOME:-$(CURDIR)/data}/dagster $(BIN)/dagster dev -w workspace.yaml

@@ -26,6 +26,7 @@ class RefreshOutcome:
     checks: list[CheckLine] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
     quarantined_by_reason: list[tuple] = field(default_factory=list)
+    levels: list[tuple] = field(default_factory=list)
 
     def render(self) -> str:
         lines = [
@@ -55,11 +56,14 @@ class RefreshOutcome:
         ]
         lines += [f"  FAILED {c.asset} {c.name}: {c.description}" for c in self.checks if not c.passed]
         lines += [f"  FAILED step {step}" for step in self.failed_steps]
+        if self.levels:
+            lines += ["", f"Scorecards of this run (marts.scorecard, rulebook {self.levels[0][2]}):"]
+            lines += [f"  {level:18} {n}" for level, n, _ in self.levels]
         docs = self.paths.gx_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
         lines += [
             "",
             "Results:",
-            f"  DuckDB file        {_shown(self.paths.duckdb)}  (schemas raw, meta, reference, staging)",
+            f"  DuckDB file        {_shown(self.paths.duckdb)}  (schemas raw, meta, staging, marts, ...)",
             f"  Data Docs          {_shown(docs)}",
             f"  Dagster run record {_shown(self.paths.dagster_home)}  (`make ui` to browse)",
         ]
@@ -118,4 +122,16 @@ def run_refresh(paths: Paths) -> RefreshOutcome:
             """,
             [result.run_id],
         ).fetchall()
+        if con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'marts' and table_name = 'scorecard'"
+        ).fetchone()[0]:
+            outcome.levels = con.execute(
+                """
+                select readiness_level, count(*), any_value(rulebook_version) from marts.scorecard
+                where run_id = ? group by readiness_level
+                order by list_position(['Gold', 'Silver', 'Bronze', 'None', 'Not eligible', 'Insufficient data'],
+                                       readiness_level)
+                """,
+                [result.run_id],
+            ).fetchall()
     return outcome

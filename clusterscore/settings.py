@@ -6,6 +6,7 @@ Everything keyed on the environment (paths, dbt target, DuckDB file) is derived 
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +60,14 @@ def sample_dir() -> Path:
     return Path(os.environ.get("CLUSTERSCORE_SAMPLE_DIR") or SAMPLE_DIR).resolve()
 
 
+def sample_as_of() -> str | None:
+    """The date the sample describes (its MANIFEST's `as_of`), if the sample directory has one."""
+    manifest = sample_dir() / "MANIFEST.json"
+    if not manifest.exists():
+        return None
+    return json.loads(manifest.read_text(encoding="utf-8")).get("as_of")
+
+
 def export_environment(paths: Paths) -> None:
     """Set the variables dbt and Dagster read, so child processes (dbt) see the same files."""
     paths.home.mkdir(parents=True, exist_ok=True)
@@ -66,6 +75,10 @@ def export_environment(paths: Paths) -> None:
     os.environ["CLUSTERSCORE_HOME"] = str(paths.home)
     os.environ["CLUSTERSCORE_DUCKDB_PATH"] = str(paths.duckdb)
     os.environ.setdefault("DAGSTER_HOME", str(paths.dagster_home))
+    as_of = sample_as_of()
+    if as_of:
+        # The sample is a synthetic world frozen on one day: score it as of that day, so results do not drift.
+        os.environ.setdefault("CLUSTERSCORE_AS_OF", as_of)
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")

@@ -7,13 +7,13 @@ from pipelines.ingest import raw_assets
 from pipelines.jobs import refresh_job
 from pipelines.quality import gx_checks, reconcile_checks
 from pipelines.resources import build_resources
-from pipelines.transform import dbt_models
+from pipelines.transform import dbt_scoring, dbt_staging
 
 
 def build_definitions(paths: Paths | None = None) -> dg.Definitions:
     """All assets, checks and jobs, with resources pointed at `paths` (default: CLUSTERSCORE_HOME)."""
     return dg.Definitions(
-        assets=[*raw_assets, dbt_models],
+        assets=[*raw_assets, dbt_staging, dbt_scoring],
         asset_checks=[*gx_checks, *reconcile_checks],
         jobs=[refresh_job],
         resources=build_resources(paths),

@@ -1,10 +1,11 @@
 """The dbt project as Dagster sees it. Kept apart from the @dbt_assets so that
 `dagster-dbt project prepare-and-package --file pipelines/project.py` can import it without a manifest."""
 
+import subprocess
 import sys
 from pathlib import Path
 
-from dagster_dbt import DbtCliResource, DbtProject
+from dagster_dbt import DbtProject
 
 from clusterscore.settings import DBT_PROJECT_DIR
 
@@ -29,4 +30,17 @@ def ensure_manifest() -> None:
     ] + [dbt_project.project_dir / "dbt_project.yml"]
     if manifest.exists() and manifest.stat().st_mtime >= max(p.stat().st_mtime for p in sources):
         return
-    DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE).cli(["parse"]).wait()
+    subprocess.run(
+        [
+            DBT_EXECUTABLE,
+            "parse",
+            "--project-dir",
+            str(dbt_project.project_dir),
+            "--profiles-dir",
+            str(dbt_project.project_dir),
+            "--target-path",
+            str(manifest.parent),
+            "--quiet",
+        ],
+        check=True,
+    )

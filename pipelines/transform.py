@@ -1,6 +1,7 @@
 """dbt models as Dagster assets. The translator gives keys and groups by layer, so the asset graph reads
 raw -> staging -> intermediate -> marts, and dbt tests become asset checks."""
 
+import json
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -18,8 +19,6 @@ class LayeredTranslator(DagsterDbtTranslator):
 
     @staticmethod
     def layer(props: Mapping[str, Any]) -> str:
-        if props["resource_type"] == "seed":
-            return "reference"
         return props["fqn"][1] if len(props["fqn"]) > 2 else "default"
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
@@ -34,11 +33,41 @@ class LayeredTranslator(DagsterDbtTranslator):
 translator = LayeredTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator)
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
-    """`dbt build`: each model's tests run before its children build; a failing test stops its children."""
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
+    """`dbt build` of the selected models: each model's tests run before its children build."""
     os.environ["CLUSTERSCORE_DUCKDB_PATH"] = warehouse.database_path  # profiles.yml reads it in the dbt process
     try:
-        yield from dbt.cli(["build"], context=context).stream().fetch_row_counts()
+        # The Dagster run id becomes the run id of every published row, so a scorecard leads back to its run.
+        build_args = ["build", "--vars", json.dumps({"run_id": context.run.run_id})]
+        yield from dbt.cli(build_args, context=context).stream().fetch_row_counts()
     finally:
         release_dbt_duckdb_connections()
+
+
+# Two dbt steps, so the blocking Great Expectations checks on staging run between them and stop the scoring.
+STAGING_SELECTION = "path:seeds/reference path:models/staging"
+SCORING_SELECTION = "path:seeds/rulebook path:models/intermediate path:models/marts"
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=translator,
+    select=STAGING_SELECTION,
+    name="dbt_staging",
+)
+def dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
+    """Reference seeds and staging models, with their dbt tests."""
+    yield from _build(context, dbt, warehouse)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=translator,
+    select=SCORING_SELECTION,
+    name="dbt_scoring",
+)
+def dbt_scoring(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
+    """The rulebook, the intermediate scoring models and the marts, with their dbt tests and unit tests."""
+    yield from _build(context, dbt, warehouse)

@@ -28,6 +28,9 @@ def test_asset_keys_and_groups_follow_the_layers():
     assert by_layer["raw"] == set(SOURCES)
     assert all(name.startswith("stg_") for name in by_layer["staging"])
     assert all(name.startswith("ref_") for name in by_layer["reference"])
+    assert all(name.startswith("rulebook_") for name in by_layer["rulebook"])
+    assert all(name.startswith("int_") for name in by_layer["intermediate"])
+    assert {"scorecard", "fct_indicator_value", "fct_category_score", "dim_cluster_organisation"} <= by_layer["marts"]
 
 
 def test_every_raw_asset_has_blocking_quality_and_reconciliation_checks():
@@ -44,6 +47,16 @@ def test_staging_models_read_the_raw_assets():
     graph = load_defs().resolve_asset_graph()
     upstream = graph.get(dg.AssetKey(["staging", "stg_cvr__companies"])).parent_keys
     assert dg.AssetKey(["raw", "cvr_companies"]) in upstream
+
+
+def test_staging_and_scoring_are_separate_steps_so_staging_checks_can_block_scoring():
+    defs = load_defs()
+    staging = defs.resolve_assets_def(dg.AssetKey(["staging", "stg_cvr__companies"]))
+    scoring = defs.resolve_assets_def(dg.AssetKey(["marts", "scorecard"]))
+    assert staging.op.name != scoring.op.name
+    graph = defs.resolve_asset_graph()
+    check = dg.AssetCheckKey(dg.AssetKey(["staging", "stg_cvr__companies"]), "gx_stg_cvr__companies")
+    assert graph.get_checks_def(check).blocking if hasattr(graph, "get_checks_def") else True
 
 
 def test_refresh_job_runs_in_process_over_every_asset():

@@ -122,3 +122,22 @@ def test_a_second_refresh_is_idempotent(refreshed):
         after = {s: con.execute(f"select count(*), sum(hash(record_hash)) from raw.{s}").fetchone() for s in SOURCES}
         assert con.execute("select count(*) from meta.batches").fetchone() == batches
     assert after == before
+
+
+def test_every_run_keeps_its_scorecards_and_shows_the_change(refreshed):
+    paths, _ = refreshed
+    with duckdb.connect(str(paths.duckdb), read_only=True) as con:
+        runs = con.execute(
+            "select run_id, count(*), count(distinct cluster_org_id) from marts.scorecard group by run_id"
+        ).fetchall()
+        assert len(runs) >= 2 and all(n == orgs for _, n, orgs in runs)
+        latest = con.execute(
+            """
+            select cluster_org_id, previous_run_id, previous_total_score_pct, total_score_pct, score_change_pct
+            from marts.scorecard where run_id = (select run_id from marts.scorecard order by computed_at desc limit 1)
+            """
+        ).fetchall()
+    run_ids = {run for run, _, _ in runs}
+    for _, previous_run, previous_total, total, change in latest:
+        assert previous_run in run_ids
+        assert previous_total == total and change == 0  # same data, same score

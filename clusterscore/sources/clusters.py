@@ -154,6 +154,11 @@ class _NotAList(Loose):
 def split_submission(submission: dict) -> Iterator[RawRecord]:
     parent = f"{submission.get('organisation_cvr')}/{submission.get('year')}"
     header = {k: v for k, v in submission.items() if k not in SECTIONS}
+    # Which sections the organisation reported, and how many lines each: an absent section is missing data,
+    # an empty one is a reported zero, and only the header can tell them apart once the lines land apart.
+    header["section_line_counts"] = {
+        name: len(lines) for name, lines in submission.items() if name in SECTIONS and isinstance(lines, list)
+    }
     yield RawRecord("submission", parent, header, SubmissionHeader)
     for section, (record_type, model) in SECTIONS.items():
         lines = submission.get(section)

@@ -14,3 +14,13 @@
     from ({{ current_records('clusters', 'cluster_submissions') }}) as current_rows
     where current_rows.record_type = '{{ record_type }}'
 {% endmacro %}
+
+{#- Rows of a submission-line model that belong to each organisation's latest submission year. -#}
+{% macro latest_submission_rows(model_name) %}
+    select lines.*
+    from {{ ref(model_name) }} as lines
+    inner join {{ ref('int_cluster_organisations_scoped') }} as scoped
+        on
+            lines.organisation_cvr = scoped.cluster_org_id
+            and lines.submission_year = scoped.latest_submission_year
+{% endmacro %}
