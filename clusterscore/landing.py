@@ -184,8 +184,15 @@ class _Batch:
             reason = f"a record must be a JSON object, got {type(parsed).__name__}"
             self.quarantine(line_no, f"line:{line_no}", None, [{"field": "(record)", "reason": reason}], raw)
             return
+        try:
+            records = list(self.spec.split(parsed))
+        except Exception as exc:  # a record too malformed even to key: keep it whole, with the reason
+            self.received += 1
+            reason = f"record has an unexpected shape ({type(exc).__name__}: {exc})"
+            self.quarantine(line_no, f"line:{line_no}", None, [{"field": "(record)", "reason": reason}], raw)
+            return
         parent_failed: dict[str, str] = {}
-        for record in self.spec.split(parsed):
+        for record in records:
             self.received += 1
             key = record.record_key if record.record_key.strip("/ ") else f"line:{line_no}"
             payload_bytes = canonical_json(record.payload)

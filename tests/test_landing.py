@@ -59,11 +59,12 @@ def test_bad_cvr_documents_are_quarantined_with_field_and_reason(con, tmp_path):
         company(GOOD_CVR),  # duplicate key
         b"\xff\xfe not utf-8",
         company(OTHER_CVR),
+        {"_source": ["not", "an", "object"]},  # too malformed even to find its key
     ]
     path = write_lines(tmp_path / "cvr.jsonl.gz", lines)
     result = land_file(con, SOURCES["cvr_companies"], path, "file:test/cvr.jsonl.gz", run_id="test-run")
 
-    assert (result.received, result.landed, result.quarantined) == (10, 2, 8)
+    assert (result.received, result.landed, result.quarantined) == (11, 2, 9)
     rows = quarantine_rows(con, "cvr_companies")
     by_line = {line: (key, field, reason) for line, key, field, reason in rows}
     assert by_line[2][1] == "(record)" and by_line[2][2].startswith("not valid JSON")
@@ -79,6 +80,7 @@ def test_bad_cvr_documents_are_quarantined_with_field_and_reason(con, tmp_path):
     assert "not a calendar date" in by_line[7][2]
     assert by_line[8][0] == str(GOOD_CVR) and "duplicate record key: first at line 1" in by_line[8][2]
     assert "not valid JSON" in by_line[9][2]
+    assert by_line[11][0] == "line:11" and "unexpected shape" in by_line[11][2]
     landed = con.execute("select record_key from raw.cvr_companies order by line_no").fetchall()
     assert landed == [(str(GOOD_CVR),), (str(OTHER_CVR),)]
 
@@ -175,3 +177,47 @@ def test_record_hash_is_sha256_of_the_stored_canonical_payload(con, tmp_path):
     payload, stored_hash = con.execute("select payload::varchar, record_hash from raw.cvr_companies").fetchone()
     assert hashlib.sha256(payload.encode()).hexdigest() == stored_hash
     assert json.loads(payload)["_source"]["Vrvirksomhed"]["cvrNummer"] == GOOD_CVR
+
+
+@pytest.mark.parametrize(
+    ("source", "record", "field", "reason"),
+    [
+        (
+            "annual_reports",
+            {
+                "cvrNummer": GOOD_CVR,
+                "offentliggoerelsesTidspunkt": "2025-05-20T10:00:00Z",
+                "regnskab": {"regnskabsperiode": {"startDato": "2024-12-31", "slutDato": "2024-01-01"}},
+                "facts": {},
+            },
+            "regnskab.regnskabsperiode",
+            "period starts (2024-12-31) after it ends (2024-01-01)",
+        ),
+        ("annual_reports", {"cvrNummer": GOOD_CVR, "regnskab": "2024"}, "(record)", "unexpected shape"),
+        (
+            "label_awards",
+            {"organisation_name": "X", "label": "GOLD", "valid_until": "2027-01-01", "score_pct": 150},
+            "score_pct",
+            "less than or equal to 100",
+        ),
+        ("label_awards", {"organisation_name": "X", "label": "GOLD", "valid_until": "soon"}, "valid_until", "match"),
+        (
+            "cluster_designations",
+            {
+                "cvr": GOOD_CVR,
+                "organisation_name": "",
+                "business_area_code": "energy",
+                "programme": "p",
+                "designated_from": "2021-01-01",
+            },
+            "organisation_name",
+            "at least 1 character",
+        ),
+    ],
+)
+def test_other_sources_quarantine_with_field_and_reason(con, tmp_path, source, record, field, reason):
+    path = write_lines(tmp_path / "source.jsonl.gz", [record])
+    result = land_file(con, SOURCES[source], path, "file:test", run_id="t")
+    assert (result.received, result.landed, result.quarantined) == (1, 0, 1)
+    ((_, _, got_field, got_reason),) = quarantine_rows(con, source)
+    assert got_field == field and reason in got_reason
