@@ -8,7 +8,7 @@ BIN := .venv/bin
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install run test lint format ui sample clean
+.PHONY: install browser run test lint format ui sample clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -20,7 +20,10 @@ install: $(UV)
 run: install ## refresh on the bundled sample into CLUSTERSCORE_HOME (default data/)
 	$(BIN)/clusterscore refresh
 
-test: install ## the whole test suite
+browser: ## Debian's chromium, for the tests that open the scorecard site in a real headless browser
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+test: install browser ## the whole test suite
 	$(BIN)/python -m pytest
 
 lint: install ## ruff (Python) and sqlfluff (dbt SQL)

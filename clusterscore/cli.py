@@ -19,13 +19,45 @@ HomeOption = Annotated[
 @app.command()
 def refresh(home: HomeOption = None) -> None:
     """Run the full refresh (the `refresh` job) on the configured sources, then print a summary."""
+    from clusterscore.operations import RefreshAlreadyRunning
     from clusterscore.refresh import run_refresh
 
     paths = get_paths(home)
     export_environment(paths)
-    outcome = run_refresh(paths)
+    try:
+        outcome = run_refresh(paths)
+    except RefreshAlreadyRunning as exc:
+        typer.echo(f"clusterscore refresh: {exc}", err=True)
+        raise typer.Exit(2) from exc
     typer.echo(outcome.render())
     raise typer.Exit(0 if outcome.success else 1)
+
+
+@app.command()
+def status(home: HomeOption = None) -> None:
+    """The last run and its result, what is published and when, stale sources, open failures."""
+    from clusterscore.operations import read_status
+
+    current = read_status(get_paths(home))
+    if not current:
+        typer.echo("No refresh has run yet.")
+        raise typer.Exit(1)
+    last, good = current["last_run"], current.get("last_success")
+    typer.echo(f"Last run:   {last['run_id']} {last['result'].upper()} at {last['finished_at']} ({last['seconds']} s)")
+    if good:
+        typer.echo(f"Published:  run {good['run_id']} at {good['finished_at']}; site {good['site']}")
+    else:
+        typer.echo("Published:  nothing yet (no successful run)")
+    stale = [s for s in current.get("sources", []) if s["stale"]]
+    for source in current.get("sources", []):
+        flag = "STALE" if source["stale"] else "fresh"
+        typer.echo(
+            f"Source:     {source['source']:22} {flag} fetched {source['fetched_at']} ({source['age_hours']} h ago)"
+        )
+    if last["result"] != "success":
+        typer.echo("Open failure: " + "; ".join(last["failed_checks"] + last["failed_steps"]))
+    elif not stale:
+        typer.echo("No open failures, no stale sources.")
 
 
 @app.command("generate-sample")
@@ -42,6 +74,36 @@ def generate_sample(
     manifest = generate(out, scale=scale, seed=DEFAULT_SEED if seed is None else seed)
     for name, figures in sorted(manifest["files"].items()):
         typer.echo(f"{name}: {figures['records']} records")
+
+
+@app.command()
+def serve(
+    home: HomeOption = None,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8000,
+) -> None:
+    """Serve the scorecard site of the last successful refresh on localhost (reading it needs no server)."""
+    from clusterscore.site.serve import serve as serve_site
+
+    site = get_paths(home).site
+    if not (site / "index.html").exists():
+        typer.echo(f"No site at {site}: run `clusterscore refresh` first.", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"Serving {site} on http://127.0.0.1:{port}/ (Ctrl-C stops)")
+    serve_site(site, port=port)
+
+
+@app.command()
+def export(
+    home: HomeOption = None,
+    run: Annotated[str | None, typer.Option(help="Run id; default the latest run.")] = None,
+) -> None:
+    """Write CSV, Parquet and XLSX of a run's published tables under CLUSTERSCORE_HOME/exports/<run>/."""
+    from clusterscore.exports import export_run
+
+    paths = get_paths(home)
+    result = export_run(paths.duckdb, paths.exports, run)
+    for path in result.files:
+        typer.echo(str(path))
 
 
 @app.command()

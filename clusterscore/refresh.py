@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from clusterscore.operations import notify_failure, refresh_lock, write_run_log, write_status
 from clusterscore.settings import REPO_ROOT, Paths
 
 
@@ -27,6 +30,9 @@ class RefreshOutcome:
     failed_steps: list[str] = field(default_factory=list)
     quarantined_by_reason: list[tuple] = field(default_factory=list)
     levels: list[tuple] = field(default_factory=list)
+    sources: list[dict] = field(default_factory=list)
+    site_index: Path | None = None
+    export_folder: Path | None = None
 
     def render(self) -> str:
         lines = [
@@ -67,7 +73,40 @@ class RefreshOutcome:
             f"  Data Docs          {_shown(docs)}",
             f"  Dagster run record {_shown(self.paths.dagster_home)}  (`make ui` to browse)",
         ]
+        if self.site_index:
+            lines.append(f"  Scorecard site     {_shown(self.site_index)}  (`clusterscore serve` to serve it)")
+        if self.export_folder:
+            lines.append(f"  Exports            {_shown(self.export_folder)}  (CSV, Parquet, XLSX)")
+        if not self.success:
+            lines.append("  Nothing was published from this run: the site and exports are those of the last good run.")
         return "\n".join(lines)
+
+
+def source_freshness(con) -> list[dict]:
+    """Latest landed batch per source and its age, with the source's staleness threshold."""
+    from clusterscore.sources import SOURCES
+
+    rows = con.execute(
+        """
+        select source_name, batch_id, fetched_at,
+               date_diff('minute', fetched_at, current_timestamp) / 60.0 as age_hours
+        from meta.batches where status = 'landed'
+        qualify row_number() over (partition by source_name order by fetched_at desc) = 1
+        order by source_name
+        """
+    ).fetchall()
+    return [
+        {
+            "source": name,
+            "batch_id": batch_id,
+            "fetched_at": fetched_at.isoformat(timespec="seconds"),
+            "age_hours": round(age, 1),
+            "stale_after_hours": SOURCES[name].stale_after_hours,
+            "stale": age > SOURCES[name].stale_after_hours,
+        }
+        for name, batch_id, fetched_at, age in rows
+        if name in SOURCES
+    ]
 
 
 def _shown(path) -> str:
@@ -78,6 +117,31 @@ def _shown(path) -> str:
 
 
 def run_refresh(paths: Paths) -> RefreshOutcome:
+    """One refresh at a time; afterwards the status file, the run log and, on failure, the webhook notice."""
+    started_at = dt.datetime.now(dt.UTC)
+    with refresh_lock(paths):
+        outcome = _run_job(paths)
+    finished_at = dt.datetime.now(dt.UTC)
+    failed_checks = [f"{c.asset} {c.name}: {c.description}" for c in outcome.checks if not c.passed]
+    run = {
+        "run_id": outcome.run_id,
+        "result": "success" if outcome.success else "failure",
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "finished_at": finished_at.isoformat(timespec="seconds"),
+        "seconds": round(outcome.seconds, 1),
+        "failed_checks": failed_checks,
+        "failed_steps": outcome.failed_steps,
+        "site": str(outcome.site_index) if outcome.site_index else None,
+        "exports": str(outcome.export_folder) if outcome.export_folder else None,
+    }
+    write_status(paths, run, outcome.sources)
+    run["log"] = str(write_run_log(paths, outcome.run_id, outcome.render()))
+    if not outcome.success:
+        notify_failure({"event": "clusterscore_refresh_failed", **run})
+    return outcome
+
+
+def _run_job(paths: Paths) -> RefreshOutcome:
     from pipelines.project import ensure_manifest
 
     ensure_manifest()
@@ -89,7 +153,14 @@ def run_refresh(paths: Paths) -> RefreshOutcome:
     started = time.monotonic()
     instance = dg.DagsterInstance.from_config(str(paths.dagster_home))
     result = (
-        build_definitions(paths).resolve_job_def("refresh").execute_in_process(instance=instance, raise_on_error=False)
+        build_definitions(paths)
+        .resolve_job_def("refresh")
+        .execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            # The console shows warnings only; the full event log stays in the Dagster instance (`make ui`).
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        )
     )
     outcome = RefreshOutcome(result.run_id, result.success, time.monotonic() - started, paths)
     for evaluation in result.get_asset_check_evaluations():
@@ -122,6 +193,7 @@ def run_refresh(paths: Paths) -> RefreshOutcome:
             """,
             [result.run_id],
         ).fetchall()
+        outcome.sources = source_freshness(con)
         if con.execute(
             "select count(*) from information_schema.tables where table_schema = 'marts' and table_name = 'scorecard'"
         ).fetchone()[0]:
@@ -134,4 +206,15 @@ def run_refresh(paths: Paths) -> RefreshOutcome:
                 """,
                 [result.run_id],
             ).fetchall()
+    if outcome.success and outcome.levels:
+        # A published scorecard never reflects a failed check: site and exports only after a fully green run.
+        from clusterscore.exports import export_run
+        from clusterscore.site import build_site
+
+        try:
+            outcome.export_folder = export_run(paths.duckdb, paths.exports, result.run_id).folder
+            outcome.site_index = build_site(paths.duckdb, paths.site)
+        except OSError as exc:  # e.g. no permission to write: the run did not publish
+            outcome.success = False
+            outcome.failed_steps.append(f"publish: {type(exc).__name__}: {exc}")
     return outcome

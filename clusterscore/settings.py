@@ -45,6 +45,16 @@ class Paths:
         return self.home / "gx"
 
     @property
+    def site(self) -> Path:
+        """The static scorecard site, rebuilt after every successful refresh."""
+        return self.home / "site"
+
+    @property
+    def exports(self) -> Path:
+        """One folder per run with CSV, Parquet and XLSX of the published tables."""
+        return self.home / "exports"
+
+    @property
     def logs(self) -> Path:
         return self.home / "logs"
 

@@ -7,6 +7,7 @@ from pipelines.ingest import raw_assets
 from pipelines.jobs import refresh_job
 from pipelines.quality import gx_checks, reconcile_checks
 from pipelines.resources import build_resources
+from pipelines.schedules import build_nightly_schedule
 from pipelines.transform import dbt_scoring, dbt_staging
 
 
@@ -16,6 +17,7 @@ def build_definitions(paths: Paths | None = None) -> dg.Definitions:
         assets=[*raw_assets, dbt_staging, dbt_scoring],
         asset_checks=[*gx_checks, *reconcile_checks],
         jobs=[refresh_job],
+        schedules=[build_nightly_schedule()],
         resources=build_resources(paths),
         executor=dg.in_process_executor,
     )

@@ -1,0 +1,63 @@
+"""Exports of the published tables after a real refresh: CSV, Parquet and an XLSX a reviewer can open."""
+
+from __future__ import annotations
+
+import csv
+
+import duckdb
+import pytest
+from openpyxl import load_workbook
+
+from clusterscore.exports import PUBLISHED_TABLES
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def exported(refreshed):
+    paths, outcome = refreshed
+    assert outcome.export_folder is not None, outcome.render()
+    return paths, outcome.export_folder, outcome.run_id
+
+
+def expected_rows(con, table: str, run_id: str) -> int:
+    where = " where run_id = ?" if PUBLISHED_TABLES[table] else ""
+    params = [run_id] if PUBLISHED_TABLES[table] else []
+    return con.execute(f"select count(*) from marts.{table}{where}", params).fetchone()[0]
+
+
+def test_csv_and_parquet_hold_the_runs_rows(exported):
+    paths, folder, run_id = exported
+    with duckdb.connect(str(paths.duckdb), read_only=True) as con:
+        for table in PUBLISHED_TABLES:
+            expected = expected_rows(con, table, run_id)
+            with (folder / f"{table}.csv").open(newline="", encoding="utf-8") as handle:
+                assert sum(1 for _ in csv.DictReader(handle)) == expected, table
+            (parquet_rows,) = con.execute(
+                f"select count(*) from read_parquet('{folder / f'{table}.parquet'}')"
+            ).fetchone()
+            assert parquet_rows == expected, table
+
+
+def test_workbook_has_a_sheet_per_table_and_explains_the_columns(exported):
+    paths, folder, run_id = exported
+    book = load_workbook(folder / f"clusterscore_{run_id}.xlsx", read_only=True)
+    assert set(PUBLISHED_TABLES) | {"about", "columns"} == set(book.sheetnames)
+    with duckdb.connect(str(paths.duckdb), read_only=True) as con:
+        scorecard_rows = list(book["scorecard"].iter_rows(values_only=True))
+        assert len(scorecard_rows) - 1 == expected_rows(con, "scorecard", run_id)
+        header = scorecard_rows[0]
+        level = header.index("readiness_level")
+        assert {row[level] for row in scorecard_rows[1:]} <= {
+            "Gold",
+            "Silver",
+            "Bronze",
+            "None",
+            "Not eligible",
+            "Insufficient data",
+        }
+    docs = {(t, c): d for t, c, _, d in list(book["columns"].iter_rows(values_only=True))[1:]}
+    assert docs[("scorecard", "readiness_level")].startswith("Gold, Silver")
+    assert all(docs[("scorecard", name)] for name in header)
+    about = dict(row[:2] for row in book["about"].iter_rows(values_only=True) if len(row) > 1 and row[1])
+    assert about["run id"] == run_id
