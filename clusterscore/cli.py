@@ -106,6 +106,31 @@ def export(
         typer.echo(str(path))
 
 
+@app.command("audit")
+def audit_command(
+    organisation: Annotated[str, typer.Argument(help="CVR number or name of the organisation.")],
+    indicator: Annotated[
+        str | None, typer.Argument(help="Indicator id; omit to list the organisation's indicators.")
+    ] = None,
+    run: Annotated[str | None, typer.Option(help="Run id; default the latest run.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    home: HomeOption = None,
+) -> None:
+    """Trace a published number to its rule, rulebook version, intermediate row and raw records (re-hashed)."""
+    import json
+
+    from clusterscore.audit import AuditError, audit, render
+
+    try:
+        report = audit(get_paths(home).duckdb, organisation, indicator, run)
+    except AuditError as exc:
+        typer.echo(f"clusterscore audit: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(json.dumps(report, indent=2, default=str) if as_json else render(report))
+    if indicator and not report["all_raw_records_unchanged"]:
+        raise typer.Exit(3)
+
+
 @app.command()
 def quarantine(
     home: HomeOption = None,

@@ -48,7 +48,10 @@ def _select(table: str, per_run: bool, run_id: str) -> str:
 
 
 def _excel_value(value):
-    """openpyxl cannot store time-zone-aware datetimes; the published timestamps are UTC."""
+    """openpyxl stores neither lists nor time-zone-aware datetimes: lists become comma-separated text, and the
+    published timestamps are UTC."""
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         return value.astimezone(dt.UTC).replace(tzinfo=None)
     return value

@@ -38,7 +38,15 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     os.environ["CLUSTERSCORE_DUCKDB_PATH"] = warehouse.database_path  # profiles.yml reads it in the dbt process
     try:
         # The Dagster run id becomes the run id of every published row, so a scorecard leads back to its run.
-        build_args = ["build", "--vars", json.dumps({"run_id": context.run.run_id})]
+        # "buildable": a test runs in the step that builds the last of its parents (a test across both steps,
+        # such as the evidence links against raw, waits for the scoring step).
+        build_args = [
+            "build",
+            "--indirect-selection",
+            "buildable",
+            "--vars",
+            json.dumps({"run_id": context.run.run_id}),
+        ]
         yield from dbt.cli(build_args, context=context).stream().fetch_row_counts()
     finally:
         release_dbt_duckdb_connections()

@@ -16,6 +16,14 @@ labels as (
     select * from {{ ref('int_labels_matched') }}
 ),
 
+batches as (
+    select
+        cluster_org_id,
+        list_sort(list_distinct(list(batch_id))) as source_batch_ids
+    from {{ ref('int_indicator_evidence') }}
+    group by cluster_org_id
+),
+
 discrepancies as (
     select
         cluster_org_id,
@@ -49,6 +57,8 @@ final as (
         {{ current_run_id() }} || '/' || levels.cluster_org_id as scorecard_id,
         {{ current_run_id() }} as run_id,
         {{ rulebook_version() }} as rulebook_version,
+        '{{ invocation_id }}' as dbt_invocation_id,
+        batches.source_batch_ids,
         levels.cluster_org_id,
         organisations.organisation_name,
         levels.readiness_level,
@@ -82,6 +92,7 @@ final as (
     inner join organisations on levels.cluster_org_id = organisations.cluster_org_id
     left join labels on levels.cluster_org_id = labels.cluster_org_id
     left join discrepancies on levels.cluster_org_id = discrepancies.cluster_org_id
+    left join batches on levels.cluster_org_id = batches.cluster_org_id
     left join previous on levels.cluster_org_id = previous.cluster_org_id
 )
 

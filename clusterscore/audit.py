@@ -1,0 +1,201 @@
+"""Audit a published number: the rule and rulebook version behind it, the intermediate row it came from, and
+the raw records (source, URI, batch, fetched-at, hash), each re-hashed from its stored payload."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import duckdb
+
+# Category -> the intermediate model that measures its indicators.
+MEASURES_MODEL = {
+    "gate": "int_gate_measures",
+    "structure": "int_structure_measures",
+    "management_governance": "int_governance_measures",
+    "financing": "int_financing_measures",
+    "strategy_services": "int_strategy_measures",
+    "achievements_recognition": "int_achievement_measures",
+}
+RAW_TABLES = ("cvr_companies", "annual_reports", "cluster_submissions", "label_awards", "cluster_designations")
+
+
+class AuditError(LookupError):
+    """What was asked for does not exist; the message lists what does."""
+
+
+def _rows(con, sql: str, params: list) -> list[dict]:
+    cursor = con.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _resolve_run(con, run: str | None) -> str:
+    runs = [
+        r
+        for (r,) in con.execute(
+            "select run_id from marts.scorecard group by run_id order by max(computed_at) desc"
+        ).fetchall()
+    ]
+    if not runs:
+        raise AuditError("no published scorecards yet: run a refresh first")
+    if run is None:
+        return runs[0]
+    if run not in runs:
+        raise AuditError(f"no run {run!r}; runs kept (newest first): {', '.join(runs)}")
+    return run
+
+
+def _resolve_org(con, org: str, run_id: str) -> dict:
+    cards = _rows(con, "select * from marts.scorecard where run_id = ? order by organisation_name", [run_id])
+    wanted = org.strip().lower()
+    for card in cards:
+        if wanted in (card["cluster_org_id"], card["organisation_name"].lower()):
+            return card
+    listed = "; ".join(f"{c['cluster_org_id']} {c['organisation_name']}" for c in cards)
+    raise AuditError(f"no organisation {org!r} in run {run_id}; scored organisations: {listed}")
+
+
+def audit(database: Path, org: str, indicator: str | None = None, run: str | None = None) -> dict:
+    """The audit of one organisation's scorecard (no indicator) or of one indicator value, as a dict."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        run_id = _resolve_run(con, run)
+        card = _resolve_org(con, org, run_id)
+        org_id = card["cluster_org_id"]
+        values = _rows(
+            con,
+            "select * from marts.fct_indicator_value where run_id = ? and cluster_org_id = ? order by indicator_id",
+            [run_id, org_id],
+        )
+        report = {
+            "organisation": {
+                "cluster_org_id": org_id,
+                "name": card["organisation_name"],
+                "synthetic": card["is_synthetic"],
+            },
+            "run_id": run_id,
+            "rulebook_version": card["rulebook_version"],
+            "dbt_invocation_id": card.get("dbt_invocation_id"),
+            "source_batch_ids": card.get("source_batch_ids"),
+            "as_of_date": card["as_of_date"],
+            "scorecard": {
+                k: card[k] for k in ("readiness_level", "level_reason", "total_score_pct", "data_coverage_pct")
+            },
+        }
+        if indicator is None:
+            report["indicators"] = [
+                {k: v[k] for k in ("indicator_id", "indicator_value", "level_reached", "points", "data_status")}
+                for v in values
+            ]
+            return report
+        matches = [v for v in values if v["indicator_id"] == indicator]
+        if not matches:
+            raise AuditError(f"no indicator {indicator!r}; indicators: {', '.join(v['indicator_id'] for v in values)}")
+        value = matches[0]
+        (rule,) = _rows(
+            con,
+            "select * from rulebook.rulebook_indicators where indicator_id = ? and rulebook_version = ?",
+            [indicator, card["rulebook_version"]],
+        )
+        report["indicator"] = value
+        report["rule"] = rule
+        report["intermediate"] = _intermediate(con, value["category"], indicator, org_id, run_id)
+        report["raw_records"] = _raw_records(con, run_id, org_id, indicator)
+        report["all_raw_records_unchanged"] = all(r["hash_matches"] for r in report["raw_records"])
+        return report
+
+
+def _intermediate(con, category: str, indicator: str, org_id: str, run_id: str) -> dict:
+    model = MEASURES_MODEL[category]
+    latest = con.execute("select run_id from marts.scorecard order by computed_at desc limit 1").fetchone()[0]
+    row = _rows(
+        con,
+        f'select "{indicator}" as value, "{indicator}_evidence" as evidence_count from intermediate.{model} '
+        "where cluster_org_id = ?",
+        [org_id],
+    )
+    note = None if run_id == latest else "intermediate tables hold the latest run only; this is the latest row"
+    return {"model": f"intermediate.{model}", "row": row[0] if row else None, "note": note}
+
+
+def _raw_records(con, run_id: str, org_id: str, indicator: str) -> list[dict]:
+    links = _rows(
+        con,
+        "select source_name, record_key, record_hash, batch_id from marts.fct_indicator_evidence "
+        "where run_id = ? and cluster_org_id = ? and indicator_id = ? order by source_name, record_key",
+        [run_id, org_id, indicator],
+    )
+    records = []
+    for link in links:
+        if link["source_name"] not in RAW_TABLES:
+            raise AuditError(f"unknown source {link['source_name']!r} in the evidence links")
+        found = _rows(
+            con,
+            f"select r.source_uri, r.fetched_at, r.line_no, r.payload::varchar as payload, b.run_id as landed_by_run "
+            f"from raw.{link['source_name']} as r left join meta.batches as b using (batch_id) "
+            "where r.batch_id = ? and r.record_key = ?",
+            [link["batch_id"], link["record_key"]],
+        )
+        stored = found[0] if found else None
+        recomputed = hashlib.sha256(stored["payload"].encode()).hexdigest() if stored else None
+        records.append(
+            {
+                **link,
+                "source_uri": stored["source_uri"] if stored else None,
+                "fetched_at": stored["fetched_at"] if stored else None,
+                "line_no": stored["line_no"] if stored else None,
+                "recomputed_hash": recomputed,
+                "hash_matches": recomputed == link["record_hash"],
+                "status": "unchanged"
+                if recomputed == link["record_hash"]
+                else ("missing" if not stored else "TAMPERED"),
+            }
+        )
+    return records
+
+
+def render(report: dict, limit: int = 20) -> str:
+    """The report as lines a person reads."""
+    org = report["organisation"]
+    lines = [
+        f"{org['name']} (CVR {org['cluster_org_id']}){' [synthetic]' if org['synthetic'] else ''}",
+        f"run {report['run_id']}, rulebook {report['rulebook_version']}, dbt invocation {report['dbt_invocation_id']},"
+        f" as of {report['as_of_date']}",
+        f"level {report['scorecard']['readiness_level']}: {report['scorecard']['level_reason']}",
+    ]
+    if "indicator" not in report:
+        lines.append("indicators (value, level, points, data status):")
+        lines += [
+            f"  {i['indicator_id']:40} {_fmt(i['indicator_value']):>10} {i['level_reached'] or '-':7} "
+            f"{_fmt(i['points']):>5} {i['data_status']}"
+            for i in report["indicators"]
+        ]
+        return "\n".join(lines)
+    value, rule, inter = report["indicator"], report["rule"], report["intermediate"]
+    lines += [
+        f"indicator {value['indicator_id']}: {rule['indicator_name']} [{value['category']}]",
+        f"  value {_fmt(value['indicator_value'])} {rule['unit']} -> level {value['level_reached'] or 'none (missing)'},"
+        f" points {_fmt(value['points'])}, weight {_fmt(value['weight'])}; data status {value['data_status']}"
+        f" ({value['evidence_source']}), evidence {value['evidence_count']} records",
+        f"  rule ({rule['direction']}): bronze {_fmt(rule['bronze_threshold'])}, silver {_fmt(rule['silver_threshold'])},"
+        f" gold {_fmt(rule['gold_threshold'])}; measured as: {rule['measurement']}",
+        f"  basis: {rule['basis']} {rule['basis_url'] or ''} {rule['basis_note'] or ''}".rstrip(),
+        f"  intermediate row: {inter['model']}: {inter['row']}" + (f" ({inter['note']})" if inter["note"] else ""),
+        f"  raw records ({len(report['raw_records'])}):",
+    ]
+    for record in report["raw_records"][:limit]:
+        lines.append(
+            f"    {record['source_name']} {record['record_key']} batch {record['batch_id']} fetched {record['fetched_at']}"
+            f" from {record['source_uri']} hash {record['record_hash'][:16]}… {record['status']}"
+        )
+    if len(report["raw_records"]) > limit:
+        lines.append(f"    (+{len(report['raw_records']) - limit} more; --json lists all)")
+    verdict = "all unchanged" if report["all_raw_records_unchanged"] else "SOME RECORDS DO NOT MATCH THEIR HASH"
+    lines.append(f"  raw records re-hashed from their stored payloads: {verdict}")
+    return "\n".join(lines)
+
+
+def _fmt(value) -> str:
+    if value is None or value != value:
+        return "missing"
+    return f"{value:g}" if isinstance(value, float) else str(value)

@@ -1,0 +1,41 @@
+-- Every evidence link of every run resolves to a stored raw record with the same hash in the same batch.
+with
+
+raw_records as (
+    select
+        'cvr_companies' as source_name,
+        batch_id,
+        record_hash
+    from {{ source('cvr', 'cvr_companies') }}
+    union all
+    select
+        'annual_reports' as source_name,
+        batch_id,
+        record_hash
+    from {{ source('annual_reports', 'annual_reports') }}
+    union all
+    select
+        'cluster_submissions' as source_name,
+        batch_id,
+        record_hash
+    from {{ source('clusters', 'cluster_submissions') }}
+    union all
+    select
+        'label_awards' as source_name,
+        batch_id,
+        record_hash
+    from {{ source('labels', 'label_awards') }}
+)
+
+select
+    evidence.indicator_evidence_id,
+    evidence.source_name,
+    evidence.record_key,
+    evidence.batch_id
+from {{ ref('fct_indicator_evidence') }} as evidence
+left join raw_records
+    on
+        evidence.source_name = raw_records.source_name
+        and evidence.batch_id = raw_records.batch_id
+        and evidence.record_hash = raw_records.record_hash
+where raw_records.record_hash is null
