@@ -138,18 +138,17 @@ def quarantine(
     limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
 ) -> None:
     """List quarantined records of the latest batches: source, record, field and reason."""
+    from clusterscore.landing import LATEST_BATCHES
     from clusterscore.warehouse import connect
 
     paths = get_paths(home)
     with connect(paths.duckdb, read_only=True) as con:
         rows = con.execute(
-            """
+            f"""
             select q.source_name, q.line_no, q.record_key, q.field, q.reason
             from meta.quarantine as q
-            where q.batch_id in (
-                select batch_id from meta.batches where status = 'landed'
-                qualify row_number() over (partition by source_name order by fetched_at desc) = 1
-            ) and (? is null or q.source_name = ?)
+            where q.batch_id in (select batch_id from ({LATEST_BATCHES}))
+              and (? is null or q.source_name = ?)
             order by q.source_name, q.line_no, q.record_key
             limit ?
             """,

@@ -234,6 +234,14 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> Non
         con.execute(f"insert into {table} by name select * from frame")
 
 
+# Each source's latest landed batch: what the current state, the freshness lines and the quarantine views read.
+LATEST_BATCHES = """
+    select * from meta.batches
+    where status = 'landed'
+    qualify row_number() over (partition by source_name order by fetched_at desc) = 1
+"""
+
+
 def latest_batch(con: duckdb.DuckDBPyConnection, source_name: str) -> tuple | None:
     """(batch_id, content_sha256, received) of the source's latest landed batch, or None."""
     return con.execute(

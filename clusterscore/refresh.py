@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from clusterscore.landing import LATEST_BATCHES
 from clusterscore.operations import notify_failure, refresh_lock, write_run_log, write_status
 from clusterscore.settings import REPO_ROOT, Paths
 
@@ -87,12 +88,10 @@ def source_freshness(con) -> list[dict]:
     from clusterscore.sources import SOURCES
 
     rows = con.execute(
-        """
+        f"""
         select source_name, batch_id, fetched_at,
                date_diff('minute', fetched_at, current_timestamp) / 60.0 as age_hours
-        from meta.batches where status = 'landed'
-        qualify row_number() over (partition by source_name order by fetched_at desc) = 1
-        order by source_name
+        from ({LATEST_BATCHES}) order by source_name
         """
     ).fetchall()
     return [
@@ -175,12 +174,10 @@ def _run_job(paths: Paths) -> RefreshOutcome:
     outcome.failed_steps = [event.step_key for event in result.all_events if event.event_type_value == "STEP_FAILURE"]
     with connect(paths.duckdb, read_only=True) as con:
         outcome.batches = con.execute(
-            """
+            f"""
             select source_name, batch_id, case when run_id = ? then 'landed' else 'unchanged' end,
                    received, landed, quarantined
-            from meta.batches where status = 'landed'
-            qualify row_number() over (partition by source_name order by fetched_at desc) = 1
-            order by source_name
+            from ({LATEST_BATCHES}) order by source_name
             """,
             [result.run_id],
         ).fetchall()

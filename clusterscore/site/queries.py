@@ -13,15 +13,15 @@ from typing import Any
 
 import duckdb
 
+from clusterscore.landing import LATEST_BATCHES
+
 Row = dict[str, Any]
 
 # The latest landed batch of each source: what the latest scorecard was built from.
-_LATEST_BATCHES = """
+_LATEST_BATCHES = f"""
     select batch_id, source_name, source_uri, load_kind, timezone('UTC', fetched_at) as fetched_at_utc,
            received, landed, quarantined, run_id
-    from meta.batches
-    where status = 'landed'
-    qualify row_number() over (partition by source_name order by fetched_at desc) = 1
+    from ({LATEST_BATCHES})
 """
 
 
