@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from clusterscore.settings import SAMPLE_DIR, export_environment, get_paths
+from clusterscore.settings import SAMPLE_DIR, export_environment, get_paths, shown_path
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 
@@ -37,25 +37,35 @@ def refresh(home: HomeOption = None) -> None:
 def status(home: HomeOption = None) -> None:
     """The last run and its result, what is published and when, stale sources, open failures."""
     from clusterscore.operations import read_status
+    from clusterscore.publish import current_release, verify_published
 
-    current = read_status(get_paths(home))
+    paths = get_paths(home)
+    current = read_status(paths)
     if not current:
         typer.echo("No refresh has run yet.")
         raise typer.Exit(1)
-    last, good = current["last_run"], current.get("last_success")
+    last = current["last_run"]
     typer.echo(f"Last run:   {last['run_id']} {last['result'].upper()} at {last['finished_at']} ({last['seconds']} s)")
-    if good:
-        typer.echo(f"Published:  run {good['run_id']} at {good['finished_at']}; site {good['site']}")
+    release = current_release(paths)
+    if release:
+        altered = verify_published(paths)
+        integrity = f"{len(altered)} file(s) ALTERED since publication" if altered else "checksums intact"
+        typer.echo(
+            f"Published:  run {release.run_id} at {release.published_at}; {shown_path(paths.published)} ({integrity})"
+        )
     else:
         typer.echo("Published:  nothing yet (no successful run)")
     stale = [s for s in current.get("sources", []) if s["stale"]]
     for source in current.get("sources", []):
-        flag = "STALE" if source["stale"] else "fresh"
+        flag = f"STALE since {source['stale_since']}" if source["stale"] else "fresh"
+        attempt = "; last attempt FAILED" if source.get("last_attempt") == "failed" else ""
         typer.echo(
-            f"Source:     {source['source']:22} {flag} fetched {source['fetched_at']} ({source['age_hours']} h ago)"
+            f"Source:     {source['source']:22} {flag}, last read {source['fetched_at']} "
+            f"({source['age_hours']} h ago){attempt}"
         )
     if last["result"] != "success":
         typer.echo("Open failure: " + "; ".join(last["failed_checks"] + last["failed_steps"]))
+        typer.echo(f"Log:        {last.get('log') or shown_path(paths.logs)}")
     elif not stale:
         typer.echo("No open failures, no stale sources.")
 
@@ -67,11 +77,39 @@ def generate_sample(
         float, typer.Option(help="1 is the bundled sample; larger multiplies companies and members.")
     ] = 1.0,
     seed: Annotated[int | None, typer.Option(help="Random seed; the default reproduces the bundled sample.")] = None,
+    national: Annotated[
+        bool, typer.Option("--national", help="A national-scale data set (sizes below) instead of the sample.")
+    ] = False,
+    companies: Annotated[int, typer.Option(help="--national: companies in the CVR file.")] = 2_200_000,
+    participants: Annotated[
+        int, typer.Option(help="--national: distinct participants in deltagerRelation.")
+    ] = 1_800_000,
+    organisations: Annotated[int, typer.Option(help="--national: cluster organisations.")] = 100,
+    memberships: Annotated[int, typer.Option(help="--national: member lines of the latest submissions.")] = 100_000,
+    workers: Annotated[int | None, typer.Option(help="--national: processes (default: up to 2).")] = None,
+    changed_from: Annotated[
+        Path | None, typer.Option(help="Write a changed variant of this national data set to --out.")
+    ] = None,
+    changed_share: Annotated[float, typer.Option(help="--changed-from: share of companies changed.")] = 0.01,
 ) -> None:
-    """Generate the synthetic sample (fictional organisations) deterministically."""
+    """Generate the synthetic sample (fictional organisations) deterministically, or a national-scale set."""
     from clusterscore.sample import DEFAULT_SEED, generate
 
-    manifest = generate(out, scale=scale, seed=DEFAULT_SEED if seed is None else seed)
+    seed = DEFAULT_SEED if seed is None else seed
+    if (national or changed_from is not None) and out.resolve() == Path(SAMPLE_DIR).resolve():
+        raise typer.BadParameter("give --out: the bundled sample folder is not overwritten with a national set")
+    if changed_from is not None:
+        from clusterscore.sample.national import write_changed
+
+        manifest = write_changed(changed_from, out, changed_share, seed, workers)
+        typer.echo(f"{manifest['changed']['companies']} companies changed: {manifest['changed']['kinds']}")
+    elif national:
+        from clusterscore.sample.national import NationalSizes, generate_national
+
+        sizes = NationalSizes(companies, participants, organisations, memberships)
+        manifest = generate_national(out, sizes, seed, workers, progress=typer.echo)
+    else:
+        manifest = generate(out, scale=scale, seed=seed)
     for name, figures in sorted(manifest["files"].items()):
         typer.echo(f"{name}: {figures['records']} records")
 
@@ -86,8 +124,9 @@ def serve(
 
     site = get_paths(home).site
     if not (site / "index.html").exists():
-        typer.echo(f"No site at {site}: run `clusterscore refresh` first.", err=True)
+        typer.echo(f"No published site at {site}: run `clusterscore refresh` first.", err=True)
         raise typer.Exit(1)
+    # The path goes through the `published` link on every request, so a new release is served once switched.
     typer.echo(f"Serving {site} on http://127.0.0.1:{port}/ (Ctrl-C stops)")
     serve_site(site, port=port)
 
@@ -95,13 +134,14 @@ def serve(
 @app.command()
 def export(
     home: HomeOption = None,
-    run: Annotated[str | None, typer.Option(help="Run id; default the latest run.")] = None,
+    run: Annotated[str | None, typer.Option(help="Run id; default the latest published run.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Folder; default CLUSTERSCORE_HOME/exports.")] = None,
 ) -> None:
-    """Write CSV, Parquet and XLSX of a run's published tables under CLUSTERSCORE_HOME/exports/<run>/."""
+    """Write CSV, Parquet and XLSX of a run's published tables (from the published database) to OUT/<run>/."""
     from clusterscore.exports import export_run
 
     paths = get_paths(home)
-    result = export_run(paths.duckdb, paths.exports, run)
+    result = export_run(_published_db(paths), out or paths.home / "exports", run)
     for path in result.files:
         typer.echo(str(path))
 
@@ -122,7 +162,7 @@ def audit_command(
     from clusterscore.audit import AuditError, audit, render
 
     try:
-        report = audit(get_paths(home).duckdb, organisation, indicator, run)
+        report = audit(_published_db(get_paths(home)), organisation, indicator, run)
     except AuditError as exc:
         typer.echo(f"clusterscore audit: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -137,12 +177,11 @@ def quarantine(
     source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
 ) -> None:
-    """List quarantined records of the latest batches: source, record, field and reason."""
+    """List quarantined records of the latest published batches: source, record, field and reason."""
     from clusterscore.landing import LATEST_BATCHES
     from clusterscore.warehouse import connect
 
-    paths = get_paths(home)
-    with connect(paths.duckdb, read_only=True) as con:
+    with connect(_published_db(get_paths(home)), read_only=True) as con:
         rows = con.execute(
             f"""
             select q.source_name, q.line_no, q.record_key, q.field, q.reason
@@ -159,6 +198,53 @@ def quarantine(
     for source_name, line_no, key, field, reason in rows:
         typer.echo(f"{source_name} line {line_no} record {key} field {field}: {reason}")
 
+
+@app.command()
+def history(home: HomeOption = None, limit: Annotated[int, typer.Option(help="At most this many runs.")] = 30) -> None:
+    """Every recorded refresh run, newest first: when, result, published or not, levels. Any published run can be
+    audited (`audit ORG --run RUN`) and reproduced (`reproduce RUN`)."""
+    from clusterscore.audit_store import recorded_runs
+
+    runs = recorded_runs(get_paths(home))
+    if not runs:
+        typer.echo("No runs recorded yet.")
+        raise typer.Exit(1)
+    for run in runs[:limit]:
+        levels = ", ".join(f"{level} {n}" for level, n, _ in run.get("levels") or [])
+        state = "published" if run.get("published") else "not published"
+        typer.echo(f"{run['run_id']}  {run.get('finished_at', '?'):25} {run.get('result', '?'):8} {state:14} {levels}")
+
+
+@app.command("reproduce")
+def reproduce_command(
+    run: Annotated[str, typer.Argument(help="Run id of a published run (see `clusterscore history`).")],
+    home: HomeOption = None,
+) -> None:
+    """Rebuild a past run's scorecard from the kept raw records and rulebook, and compare it with what was published."""
+    from clusterscore.reproduce import ReproduceError, reproduce
+
+    paths = get_paths(home)
+    export_environment(paths)
+    try:
+        result = reproduce(paths, run)
+    except ReproduceError as exc:
+        typer.echo(f"clusterscore reproduce: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(result.render())
+    raise typer.Exit(0 if result.identical else 1)
+
+
+def _published_db(paths) -> Path:
+    """Readers use the published copy only; without one there is nothing to read yet."""
+    if not paths.published_db.exists():
+        typer.echo(
+            f"Nothing published under {shown_path(paths.published)}: run `clusterscore refresh` first.", err=True
+        )
+        raise typer.Exit(1)
+    return paths.published_db
+
+
+import clusterscore.cli_sources  # noqa: E402, F401 - registers template, submissions-check, cvr-search, cvr-confirm
 
 if __name__ == "__main__":
     app()

@@ -2,6 +2,11 @@
 
 A batch is all records of one source read in one go. Landing is idempotent: a batch whose content equals the
 source's latest landed batch changes nothing. Every record is accounted for: received = landed + quarantined.
+
+Raw records are kept by content: a record version (key + hash of its payload) is stored once, when first seen,
+with the time it was superseded (a new version, or absence from a later full batch). Unchanged records only get
+`last_seen_batch_id` moved on. So the state of a source at any past moment is the rows valid at that moment, and
+a quiet night stores almost nothing.
 """
 
 from __future__ import annotations
@@ -9,10 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import orjson
@@ -31,7 +38,10 @@ RAW_COLUMNS = """
     record_key varchar not null,
     parent_key varchar,
     record_hash varchar not null,
-    payload json not null
+    payload json not null,
+    last_seen_batch_id varchar not null,
+    superseded_at timestamptz,
+    superseded_by_batch_id varchar
 """
 
 META_DDL = """
@@ -52,7 +62,19 @@ create table if not exists meta.batches (
     landed integer,
     quarantined integer,
     status varchar not null,
-    message varchar
+    message varchar,
+    stored_new integer,
+    superseded integer
+);
+create table if not exists meta.fetches (
+    run_id varchar,
+    source_name varchar not null,
+    source_uri varchar not null,
+    attempted_at timestamptz not null,
+    outcome varchar not null,
+    batch_id varchar,
+    message varchar,
+    stale_after_hours integer
 );
 create table if not exists meta.quarantine (
     batch_id varchar not null,
@@ -68,6 +90,43 @@ create table if not exists meta.quarantine (
     record_hash varchar not null,
     quarantined_at timestamptz not null
 );
+"""
+
+
+# Per source: the batch in use (the latest landed), the last successful read (changed or not), the last attempt
+# and whether the data is stale: the last attempt failed, or the last read is older than the threshold in force
+# at that attempt. The one definition of freshness: `clusterscore status` reads it, and so does dbt. `{now}` is
+# the moment freshness is judged at: now, or a past run's end when that run is reproduced.
+SOURCE_FRESHNESS_VIEW = """
+create or replace view meta.source_freshness as
+with
+in_use as (
+    select source_name, batch_id, fetched_at as batch_fetched_at
+    from meta.batches where status = 'landed'
+    qualify row_number() over (partition by source_name order by fetched_at desc) = 1
+),
+last_read as (
+    select source_name, max(attempted_at) as last_read_at
+    from meta.fetches where outcome in ('landed', 'unchanged') group by source_name
+),
+latest_attempt as (
+    select source_name, attempted_at as last_attempt_at, outcome as last_attempt_outcome,
+           message as last_attempt_message, stale_after_hours
+    from meta.fetches
+    qualify row_number() over (partition by source_name order by attempted_at desc) = 1
+),
+joined as (
+    select in_use.*, coalesce(last_read.last_read_at, in_use.batch_fetched_at) as last_read_at,
+           latest_attempt.* exclude (source_name)
+    from in_use
+    left join last_read using (source_name)
+    left join latest_attempt using (source_name)
+)
+select *,
+       coalesce(last_attempt_outcome = 'failed', false)
+       or coalesce(date_diff('minute', last_read_at, {now}) > stale_after_hours * 60, false) as is_stale,
+       case when is_stale then last_read_at end as stale_since
+from joined
 """
 
 
@@ -101,6 +160,7 @@ def record_hash(value: object) -> str:
 
 def ensure_schema(con: duckdb.DuckDBPyConnection, spec: SourceSpec | None = None) -> None:
     con.execute(META_DDL)
+    con.execute(SOURCE_FRESHNESS_VIEW.format(now="current_timestamp"))
     if spec is not None:
         con.execute(f"create table if not exists {spec.raw_table} ({RAW_COLUMNS})")
 
@@ -224,6 +284,7 @@ class _Batch:
                     "parent_key": record.parent_key,
                     "record_hash": hashlib.sha256(payload_bytes).hexdigest(),
                     "payload": payload_bytes.decode(),
+                    "last_seen_batch_id": self.batch_id,
                 }
             )
 
@@ -234,6 +295,58 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> Non
         con.execute(f"insert into {table} by name select * from frame")
 
 
+def _store_versions(con: duckdb.DuckDBPyConnection, spec: SourceSpec, batch: _Batch, full: bool) -> tuple[int, int]:
+    """Store the batch's landed records by content; returns (versions stored, versions superseded)."""
+    table, batch_id = spec.raw_table, batch.batch_id
+    con.execute(f"create or replace temp table incoming as select * from {table} limit 0")
+    _insert(con, "incoming", batch.landed)
+    # Unchanged records: the stored version was seen again.
+    con.execute(
+        f"""
+        update {table} as stored set last_seen_batch_id = ?
+        from incoming
+        where stored.superseded_at is null
+          and stored.record_key = incoming.record_key and stored.record_hash = incoming.record_hash
+        """,
+        [batch_id],
+    )
+    # Changed records, and (full batches only) records the source no longer has: their version ends here.
+    superseded = con.execute(
+        f"""
+        update {table} as stored set superseded_at = ?, superseded_by_batch_id = ?
+        where stored.superseded_at is null and stored.last_seen_batch_id <> ?
+          and (? or stored.record_key in (select record_key from incoming))
+        """,
+        [batch.fetched_at, batch_id, batch_id, full],
+    ).fetchone()[0]
+    stored_new = con.execute(
+        f"""
+        insert into {table} by name
+        select * from incoming
+        where not exists (
+            select 1 from {table} as stored
+            where stored.superseded_at is null and stored.last_seen_batch_id = ?
+              and stored.record_key = incoming.record_key and stored.record_hash = incoming.record_hash
+        )
+        """,
+        [batch_id],
+    ).fetchone()[0]
+    con.execute("drop table incoming")
+    return stored_new, superseded
+
+
+def raw_retention_days() -> int:
+    """How long a superseded record version is kept (CLUSTERSCORE_RAW_RETENTION_DAYS, default 400: a year's
+    scorecards stay auditable down to their raw records, with a margin). The rulebook's own choice."""
+    return int(os.environ.get("CLUSTERSCORE_RAW_RETENTION_DAYS") or 400)
+
+
+def prune_history(con: duckdb.DuckDBPyConnection, spec: SourceSpec, cutoff: dt.datetime) -> None:
+    """Drop record versions superseded before `cutoff`, and quarantined records of batches that old."""
+    con.execute(f"delete from {spec.raw_table} where superseded_at < ?", [cutoff])
+    con.execute("delete from meta.quarantine where source_name = ? and quarantined_at < ?", [spec.name, cutoff])
+
+
 # Each source's latest landed batch: what the current state, the freshness lines and the quarantine views read.
 LATEST_BATCHES = """
     select * from meta.batches
@@ -242,13 +355,21 @@ LATEST_BATCHES = """
 """
 
 
-def latest_batch(con: duckdb.DuckDBPyConnection, source_name: str) -> tuple | None:
-    """(batch_id, content_sha256, received) of the source's latest landed batch, or None."""
-    return con.execute(
-        "select batch_id, content_sha256, received from meta.batches where source_name = ? and status = 'landed' "
-        "order by fetched_at desc limit 1",
+class LatestBatch(NamedTuple):
+    batch_id: str
+    content_sha256: str
+    received: int
+    fetched_at: dt.datetime
+
+
+def latest_batch(con: duckdb.DuckDBPyConnection, source_name: str) -> LatestBatch | None:
+    """The source's latest landed batch, or None."""
+    row = con.execute(
+        "select batch_id, content_sha256, received, fetched_at from meta.batches "
+        "where source_name = ? and status = 'landed' order by fetched_at desc limit 1",
         [source_name],
     ).fetchone()
+    return LatestBatch(*row) if row else None
 
 
 def land_file(
@@ -258,8 +379,13 @@ def land_file(
     source_uri: str,
     run_id: str,
     fetched_at: dt.datetime | None = None,
+    load_kind: str | None = None,
 ) -> BatchResult:
-    """Land one source file as one batch. Raises SourceReadError if the file itself cannot be read."""
+    """Land one source file as one batch. Raises SourceReadError if the file itself cannot be read.
+
+    `load_kind` (default the source's): a full batch is the whole source, so records it lacks are superseded;
+    an incremental batch holds changed records only.
+    """
     started = time.monotonic()
     fetched_at = fetched_at or dt.datetime.now(dt.UTC)
     ensure_schema(con, spec)
@@ -270,25 +396,26 @@ def land_file(
             digest.update(raw + b"\n")
             lines.append((line_no, raw))
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        _record_failure(con, spec, source_uri, run_id, fetched_at, f"cannot read {path.name}: {exc}")
+        record_failed_fetch(con, spec, source_uri, run_id, fetched_at, f"cannot read {path.name}: {exc}")
         raise SourceReadError(f"source {spec.name}: cannot read {source_uri}: {exc}") from exc
     content_sha = digest.hexdigest()
 
     latest = latest_batch(con, spec.name)
-    if latest and latest[1] == content_sha:
-        return BatchResult(latest[0], spec.name, source_uri, "unchanged", 0, 0, 0, _ms(started))
+    if latest and latest.content_sha256 == content_sha:
+        _record_fetch(con, run_id, spec, source_uri, fetched_at, "unchanged", latest.batch_id, None)
+        return BatchResult(latest.batch_id, spec.name, source_uri, "unchanged", 0, 0, 0, _ms(started))
 
     batch_id = f"{spec.name}-{fetched_at:%Y%m%dT%H%M%S}-{content_sha[:12]}"
     batch = _Batch(spec, batch_id, source_uri, fetched_at)
     for line_no, raw in lines:
         batch.add_line(line_no, raw)
 
+    load_kind = load_kind or spec.load_kind
     con.execute("begin transaction")
     try:
-        con.execute(f"delete from {spec.raw_table} where batch_id = ?", [batch_id])
         con.execute("delete from meta.quarantine where batch_id = ?", [batch_id])
         con.execute("delete from meta.batches where batch_id = ?", [batch_id])
-        _insert(con, spec.raw_table, batch.landed)
+        stored_new, superseded = _store_versions(con, spec, batch, full=load_kind == "full")
         _insert(con, "meta.quarantine", batch.quarantined)
         _insert(
             con,
@@ -299,7 +426,7 @@ def land_file(
                     "run_id": run_id,
                     "source_name": spec.name,
                     "source_uri": source_uri,
-                    "load_kind": spec.load_kind,
+                    "load_kind": load_kind,
                     "content_sha256": content_sha,
                     "fetched_at": fetched_at,
                     "started_at": fetched_at,
@@ -310,9 +437,13 @@ def land_file(
                     "quarantined": len(batch.quarantined),
                     "status": "landed",
                     "message": None,
+                    "stored_new": stored_new,
+                    "superseded": superseded,
                 }
             ],
         )
+        _record_fetch(con, run_id, spec, source_uri, fetched_at, "landed", batch_id, None)
+        prune_history(con, spec, fetched_at - dt.timedelta(days=raw_retention_days()))
         con.execute("commit")
     except Exception:
         con.execute("rollback")
@@ -329,14 +460,32 @@ def land_file(
     )
 
 
-def _record_failure(con, spec: SourceSpec, source_uri: str, run_id: str, fetched_at: dt.datetime, message: str):
+def stale_after_hours(source_name: str) -> int:
+    """The source's freshness threshold, from config/sources.yaml (or its environment override)."""
+    from clusterscore.config import source_settings
+
+    return source_settings(source_name).stale_after_hours
+
+
+def _record_fetch(con, run_id, spec: SourceSpec, source_uri, attempted_at, outcome, batch_id, message) -> None:
+    """One row per attempt to read a source: freshness is the last attempt that read it, stale the time since."""
+    con.execute(
+        "insert into meta.fetches values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [run_id, spec.name, source_uri, attempted_at, outcome, batch_id, message, stale_after_hours(spec.name)],
+    )
+
+
+def record_failed_fetch(con, spec: SourceSpec, source_uri: str, run_id: str, fetched_at: dt.datetime, message: str):
+    """A source that could not be read: a failed batch (nothing landed) and a failed fetch attempt."""
+    ensure_schema(con, spec)
     now = dt.datetime.now(dt.UTC)
+    _record_fetch(con, run_id, spec, source_uri, fetched_at, "failed", None, message)
     _insert(
         con,
         "meta.batches",
         [
             {
-                "batch_id": f"{spec.name}-{fetched_at:%Y%m%dT%H%M%S}-failed",
+                "batch_id": f"{spec.name}-{fetched_at:%Y%m%dT%H%M%S%f}-failed",
                 "run_id": run_id,
                 "source_name": spec.name,
                 "source_uri": source_uri,

@@ -23,10 +23,19 @@ class RefreshAlreadyRunning(RuntimeError):
     """Another refresh holds the lock; DuckDB allows one writer, so this one does not start."""
 
 
+_held: set[Path] = set()  # locks this process holds, so the CLI and the run it starts share one
+
+
 @contextmanager
-def refresh_lock(paths: Paths) -> Iterator[None]:
+def refresh_lock(paths: Paths, join: bool = False) -> Iterator[None]:
+    """One refresh per CLUSTERSCORE_HOME at a time (an advisory file lock, released if the process dies).
+
+    `join`: a run that `clusterscore refresh` started in this process takes the lock the command already holds."""
     paths.home.mkdir(parents=True, exist_ok=True)
-    lock_path = paths.home / "refresh.lock"
+    lock_path = (paths.home / "refresh.lock").resolve()
+    if join and lock_path in _held:
+        yield
+        return
     with lock_path.open("a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -38,9 +47,11 @@ def refresh_lock(paths: Paths) -> Iterator[None]:
         handle.truncate()
         handle.write(f"pid {os.getpid()} since {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S} UTC")
         handle.flush()
+        _held.add(lock_path)
         try:
             yield
         finally:
+            _held.discard(lock_path)
             handle.seek(0)
             handle.truncate()
             fcntl.flock(handle, fcntl.LOCK_UN)

@@ -32,8 +32,28 @@ class Paths:
     home: Path
 
     @property
-    def duckdb(self) -> Path:
-        return self.home / "clusterscore.duckdb"
+    def candidate(self) -> Path:
+        """The DuckDB file a refresh writes into and checks (write-audit-publish); readers never open it."""
+        return self.home / "candidate" / "clusterscore.duckdb"
+
+    @property
+    def releases(self) -> Path:
+        """One folder per published run: its database, site, exports and checksums (the last few are kept)."""
+        return self.home / "releases"
+
+    @property
+    def published(self) -> Path:
+        """A symbolic link to the current release, switched atomically; everything a reader uses is under it."""
+        return self.home / "published"
+
+    @property
+    def published_db(self) -> Path:
+        return self.published / "clusterscore.duckdb"
+
+    @property
+    def audit_store(self) -> Path:
+        """Per run: dbt manifest and run results, data-quality results, batch list, published checksums."""
+        return self.home / "audit"
 
     @property
     def dagster_home(self) -> Path:
@@ -46,13 +66,13 @@ class Paths:
 
     @property
     def site(self) -> Path:
-        """The static scorecard site, rebuilt after every successful refresh."""
-        return self.home / "site"
+        """The published static scorecard site."""
+        return self.published / "site"
 
     @property
     def exports(self) -> Path:
-        """One folder per run with CSV, Parquet and XLSX of the published tables."""
-        return self.home / "exports"
+        """The published run's CSV, Parquet and XLSX."""
+        return self.published / "exports"
 
     @property
     def logs(self) -> Path:
@@ -63,6 +83,19 @@ def get_paths(home: str | os.PathLike | None = None) -> Paths:
     """CLUSTERSCORE_HOME, default `data/` in the checkout; always absolute."""
     chosen = home or os.environ.get("CLUSTERSCORE_HOME") or REPO_ROOT / "data"
     return Paths(Path(chosen).expanduser().resolve())
+
+
+def shown_path(path: Path) -> str:
+    """A path as messages show it: relative to the checkout when inside it."""
+    try:
+        return str(Path(path).relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def expectations_dir() -> Path:
+    """The Great Expectations suites: CLUSTERSCORE_EXPECTATIONS_DIR, default the repo's `expectations/`."""
+    return Path(os.environ.get("CLUSTERSCORE_EXPECTATIONS_DIR") or EXPECTATIONS_DIR).resolve()
 
 
 def sample_dir() -> Path:
@@ -78,12 +111,27 @@ def sample_as_of() -> str | None:
     return json.loads(manifest.read_text(encoding="utf-8")).get("as_of")
 
 
+# The Dagster instance of a home: no telemetry, and one refresh at a time in the run queue (the daemon's
+# scheduled runs; `clusterscore refresh` runs are also serialised by the refresh lock).
+DAGSTER_YAML = """\
+telemetry:
+  enabled: false
+concurrency:
+  runs:
+    max_concurrent_runs: 1
+"""
+
+
 def export_environment(paths: Paths) -> None:
     """Set the variables dbt and Dagster read, so child processes (dbt) see the same files."""
     paths.home.mkdir(parents=True, exist_ok=True)
+    paths.candidate.parent.mkdir(parents=True, exist_ok=True)
     paths.dagster_home.mkdir(parents=True, exist_ok=True)
+    instance_config = paths.dagster_home / "dagster.yaml"
+    if not instance_config.exists():
+        instance_config.write_text(DAGSTER_YAML, encoding="utf-8")
     os.environ["CLUSTERSCORE_HOME"] = str(paths.home)
-    os.environ["CLUSTERSCORE_DUCKDB_PATH"] = str(paths.duckdb)
+    os.environ["CLUSTERSCORE_DUCKDB_PATH"] = str(paths.candidate)
     os.environ.setdefault("DAGSTER_HOME", str(paths.dagster_home))
     as_of = sample_as_of()
     if as_of:

@@ -13,7 +13,7 @@ from clusterscore.settings import get_paths
 
 @contextmanager
 def connect(path: str | Path | None = None, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    target = Path(path) if path else get_paths().duckdb
+    target = Path(path) if path else get_paths().candidate
     target.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(target), read_only=read_only)
     try:

@@ -5,9 +5,10 @@ import json
 
 import dagster as dg
 
+from clusterscore.audit_store import RunRecord
 from clusterscore.quality.gx_runner import suite_frame, validate
 from clusterscore.quality.reconcile import reconcile_latest_batch
-from clusterscore.settings import EXPECTATIONS_DIR
+from clusterscore.settings import expectations_dir
 from clusterscore.sources import SOURCES
 from pipelines.resources import Warehouse
 
@@ -19,10 +20,11 @@ def build_gx_check(suite: str, asset_key: list[str], notes: str) -> dg.AssetChec
         description=f"Great Expectations suite expectations/{suite}.json. {notes}",
         blocking=True,
     )
-    def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
         with warehouse.connect(read_only=True) as con:
             frame = suite_frame(con, suite)
         outcome = validate(suite, frame)
+        RunRecord(warehouse.paths, context.run.run_id).write_json(f"quality/{suite}.json", outcome.result)
         return dg.AssetCheckResult(
             passed=outcome.success,
             severity=dg.AssetCheckSeverity.ERROR,
@@ -62,7 +64,7 @@ def build_reconcile_check(source_name: str) -> dg.AssetChecksDefinition:
 
 def _suites() -> list[tuple[str, list[str], str]]:
     found = []
-    for path in sorted(EXPECTATIONS_DIR.glob("*.json")):
+    for path in sorted(expectations_dir().glob("*.json")):
         spec = json.loads(path.read_text(encoding="utf-8"))
         found.append(
             (

@@ -6,14 +6,36 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from clusterscore import warehouse
+from clusterscore.operations import refresh_lock
+from clusterscore.publish import prepare_candidate
 from clusterscore.settings import Paths, export_environment, get_paths
 from pipelines.project import DBT_EXECUTABLE, dbt_project
 
 
 class Warehouse(dg.ConfigurableResource):
-    """The DuckDB file. Opened per step and closed after, because DuckDB allows one writing process."""
+    """The candidate DuckDB file of CLUSTERSCORE_HOME. Opened per step and closed after, because DuckDB allows
+    one writing process.
 
-    database_path: str
+    For the whole run (the in-process executor sets resources up once per run) it holds the refresh lock, so two
+    refreshes never write at once whether started by `clusterscore refresh`, the UI or the schedule, and it
+    prepares the candidate first (see clusterscore.publish.prepare_candidate).
+    """
+
+    home: str
+
+    @property
+    def paths(self) -> Paths:
+        return get_paths(self.home)
+
+    @property
+    def database_path(self) -> str:
+        return str(self.paths.candidate)
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext):
+        with refresh_lock(self.paths, join=True):
+            prepare_candidate(self.paths)
+            yield self
 
     @contextmanager
     def connect(self, read_only: bool = False):
@@ -25,7 +47,7 @@ def build_resources(paths: Paths | None = None) -> dict:
     paths = paths or get_paths()
     export_environment(paths)  # dbt runs as a child process and reads the DuckDB path from the environment
     return {
-        "warehouse": Warehouse(database_path=str(paths.duckdb)),
+        "warehouse": Warehouse(home=str(paths.home)),
         "dbt": DbtCliResource(
             project_dir=dbt_project,
             profiles_dir=str(dbt_project.project_dir),

@@ -1,14 +1,15 @@
 """dbt models as Dagster assets. The translator gives keys and groups by layer, so the asset graph reads
 raw -> staging -> intermediate -> marts, and dbt tests become asset checks."""
 
-import json
 import os
+import shutil
 from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from clusterscore.audit_store import RunRecord
 from clusterscore.warehouse import release_dbt_duckdb_connections
 from pipelines.project import dbt_project
 from pipelines.resources import Warehouse
@@ -33,23 +34,36 @@ class LayeredTranslator(DagsterDbtTranslator):
 translator = LayeredTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
+def dbt_environment(warehouse: Warehouse, run_id: str) -> None:
+    """What the dbt process reads from its environment: the candidate database (profiles.yml) and the run id,
+    which becomes the run id of every published row, so a scorecard leads back to its run."""
+    os.environ["CLUSTERSCORE_DUCKDB_PATH"] = warehouse.database_path
+    os.environ["CLUSTERSCORE_RUN_ID"] = run_id
+
+
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
-    """`dbt build` of the selected models: each model's tests run before its children build."""
-    os.environ["CLUSTERSCORE_DUCKDB_PATH"] = warehouse.database_path  # profiles.yml reads it in the dbt process
+    """`dbt build` of the selected models: each model's tests run before its children build.
+
+    The invocation's manifest and run results go to the run's audit-store record, whether it succeeded or not.
+    """
+    dbt_environment(warehouse, context.run.run_id)
+    # "buildable": a test runs in the step that builds the last of its parents (a test across both steps,
+    # such as the evidence links against raw, waits for the scoring step).
+    build_args = ["build", "--indirect-selection", "buildable"]
+    invocation = dbt.cli(build_args, context=context)
     try:
-        # The Dagster run id becomes the run id of every published row, so a scorecard leads back to its run.
-        # "buildable": a test runs in the step that builds the last of its parents (a test across both steps,
-        # such as the evidence links against raw, waits for the scoring step).
-        build_args = [
-            "build",
-            "--indirect-selection",
-            "buildable",
-            "--vars",
-            json.dumps({"run_id": context.run.run_id}),
-        ]
-        yield from dbt.cli(build_args, context=context).stream().fetch_row_counts()
+        events = invocation.stream().fetch_row_counts()
+        if context.op_def.name == "dbt_scoring":
+            # Column lineage of the marts (sqlglot over the compiled SQL), recorded on each materialisation.
+            events = events.fetch_column_metadata(with_column_lineage=True)
+        yield from events
     finally:
         release_dbt_duckdb_connections()
+        record = RunRecord(warehouse.paths, context.run.run_id)
+        for artefact in ("manifest.json", "run_results.json"):
+            if (invocation.target_path / artefact).exists():
+                record.keep_file(f"dbt/{context.op_def.name}/{artefact}", invocation.target_path / artefact, True)
+        shutil.rmtree(invocation.target_path, ignore_errors=True)  # kept in the record; ~2 MB a step otherwise
 
 
 # Two dbt steps, so the blocking Great Expectations checks on staging run between them and stop the scoring.

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from clusterscore.settings import export_environment, get_paths
+from clusterscore.settings import SAMPLE_DIR, export_environment, get_paths
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -44,3 +46,22 @@ def refreshed(tmp_path_factory, dbt_manifest):
     paths = use_home(tmp_path_factory.mktemp("refreshed-home"))
     outcome = run_refresh(paths)
     return paths, outcome
+
+
+@contextmanager
+def own_sample_home(root: Path):
+    """A home refreshed once from its own copy of the sample, which the caller may change: (paths, sample dir,
+    the first run's outcome). The sample folder setting is restored afterwards."""
+    from clusterscore.refresh import run_refresh
+
+    sample = root / "sample"
+    shutil.copytree(SAMPLE_DIR, sample)
+    patch = pytest.MonkeyPatch()
+    patch.setenv("CLUSTERSCORE_SAMPLE_DIR", str(sample))
+    try:
+        paths = use_home(root / "home")
+        first = run_refresh(paths)
+        assert first.success, first.render()
+        yield paths, sample, first
+    finally:
+        patch.undo()

@@ -23,7 +23,7 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 
 def test_a_number_is_traced_to_its_rule_and_raw_records(refreshed):
     paths, _ = refreshed
-    report = audit(paths.duckdb, "Nordlys Energy Cluster", "gate_committed_members")
+    report = audit(paths.published_db, "Nordlys Energy Cluster", "gate_committed_members")
     assert report["indicator"]["indicator_value"] == 385
     assert report["rule"]["gold_threshold"] == 15 and report["rule"]["basis_url"].startswith("https://")
     assert report["intermediate"]["row"]["value"] == 385
@@ -44,9 +44,10 @@ def test_json_output_and_the_whole_scorecard(refreshed):
 def test_a_payload_altered_in_the_database_is_reported_as_tampered(refreshed, tmp_path):
     paths, _ = refreshed
     copy = tmp_path / "home"
-    copy.mkdir()
-    shutil.copy(paths.duckdb, copy / "clusterscore.duckdb")
-    with duckdb.connect(str(copy / "clusterscore.duckdb")) as con:
+    (copy / "published").mkdir(parents=True)
+    database = copy / "published" / "clusterscore.duckdb"
+    shutil.copy(paths.published_db, database)
+    with duckdb.connect(str(database)) as con:
         con.execute(
             """
             update raw.cluster_submissions
@@ -54,7 +55,7 @@ def test_a_payload_altered_in_the_database_is_reported_as_tampered(refreshed, tm
             where record_key = '34173842/2025'
             """
         )
-    report = audit(copy / "clusterscore.duckdb", "34173842", "gate_management_fte")
+    report = audit(database, "34173842", "gate_management_fte")
     assert [r["status"] for r in report["raw_records"]] == ["TAMPERED"]
     result = cli("34173842", "gate_management_fte", "--home", str(copy))
     assert result.returncode == 3 and "TAMPERED" in result.stdout and "DO NOT MATCH" in result.stdout
@@ -74,5 +75,7 @@ def test_a_wrong_organisation_indicator_or_run_lists_what_exists(refreshed, args
     assert result.returncode == 2 and listed in result.stderr
     with pytest.raises(AuditError):
         audit(
-            paths.duckdb, *([a for a in args if not a.startswith("--") and a != "no-such-run"][:2]), run="no-such-run"
+            paths.published_db,
+            *([a for a in args if not a.startswith("--") and a != "no-such-run"][:2]),
+            run="no-such-run",
         )

@@ -20,7 +20,7 @@ def test_a_tampered_raw_batch_fails_its_checks_and_staging_is_not_built(home):
     assert landed.success
 
     # Break the batch behind the landing step's back: a second copy of one record in the same batch.
-    with duckdb.connect(str(home.duckdb)) as con:
+    with duckdb.connect(str(home.candidate)) as con:
         con.execute("insert into raw.cvr_companies select * from raw.cvr_companies limit 1")
 
     result = job.execute_in_process(
@@ -34,7 +34,7 @@ def test_a_tampered_raw_batch_fails_its_checks_and_staging_is_not_built(home):
     assert not result.success
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     assert STAGED not in materialized
-    with duckdb.connect(str(home.duckdb), read_only=True) as con:
+    with duckdb.connect(str(home.candidate), read_only=True) as con:
         (views,) = con.execute(
             "select count(*) from information_schema.tables where table_name = 'stg_cvr__companies'"
         ).fetchone()

@@ -66,3 +66,18 @@ def test_refresh_job_runs_in_process_over_every_asset():
     graph = defs.resolve_asset_graph()
     selected = job.asset_layer.selected_asset_keys
     assert {k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable} <= set(selected)
+
+
+def test_the_published_release_is_the_last_layer_downstream_of_every_mart():
+    graph = load_defs().resolve_asset_graph()
+    release = dg.AssetKey(["published", "release"])
+    assert graph.get(release).group_name == "published"
+    marts = {k for k in graph.get_all_asset_keys() if k.path[0] == "marts"}
+    assert marts and marts <= set(graph.get(release).parent_keys)
+    assert not graph.get(release).child_keys  # nothing reads the candidate after publication
+
+
+def test_scheduled_and_ui_runs_are_recorded_by_run_status_sensors():
+    defs = load_defs()
+    names = {sensor.name for sensor in defs.sensors}
+    assert {"record_successful_refresh", "record_failed_refresh"} <= names

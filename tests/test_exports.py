@@ -28,7 +28,7 @@ def expected_rows(con, table: str, run_id: str) -> int:
 
 def test_csv_and_parquet_hold_the_runs_rows(exported):
     paths, folder, run_id = exported
-    with duckdb.connect(str(paths.duckdb), read_only=True) as con:
+    with duckdb.connect(str(paths.published_db), read_only=True) as con:
         for table in PUBLISHED_TABLES:
             expected = expected_rows(con, table, run_id)
             with (folder / f"{table}.csv").open(newline="", encoding="utf-8") as handle:
@@ -43,7 +43,7 @@ def test_workbook_has_a_sheet_per_table_and_explains_the_columns(exported):
     paths, folder, run_id = exported
     book = load_workbook(folder / f"clusterscore_{run_id}.xlsx", read_only=True)
     assert set(PUBLISHED_TABLES) | {"about", "columns"} == set(book.sheetnames)
-    with duckdb.connect(str(paths.duckdb), read_only=True) as con:
+    with duckdb.connect(str(paths.published_db), read_only=True) as con:
         scorecard_rows = list(book["scorecard"].iter_rows(values_only=True))
         assert len(scorecard_rows) - 1 == expected_rows(con, "scorecard", run_id)
         header = scorecard_rows[0]

@@ -221,3 +221,67 @@ def test_other_sources_quarantine_with_field_and_reason(con, tmp_path, source, r
     assert (result.received, result.landed, result.quarantined) == (1, 0, 1)
     ((_, _, got_field, got_reason),) = quarantine_rows(con, source)
     assert got_field == field and reason in got_reason
+
+
+def _versions(con):
+    return con.execute(
+        "select record_key, superseded_at is null as current from raw.cvr_companies order by record_key, fetched_at"
+    ).fetchall()
+
+
+def test_records_are_kept_by_content_and_superseded_by_later_batches(con, tmp_path):
+    import datetime as dt
+
+    spec = SOURCES["cvr_companies"]
+    day = dt.datetime(2026, 11, 1, 2, tzinfo=dt.UTC)
+    renamed = company(GOOD_CVR, navne=[{"navn": "Nyt Navn ApS", "periode": {"gyldigFra": "2026-10-01"}}])
+
+    def land(lines, name, days, kind=None):
+        path = write_lines(tmp_path / f"{name}.jsonl.gz", lines)
+        return land_file(con, spec, path, f"file:{name}", "run", day + dt.timedelta(days=days), load_kind=kind)
+
+    land([company(GOOD_CVR), company(OTHER_CVR)], "a", 0)
+    second = land([company(GOOD_CVR), company(OTHER_CVR), company(10000025)], "b", 1)  # one new, two unchanged
+    assert second.landed == 3
+    assert con.execute(
+        "select stored_new, superseded from meta.batches where batch_id = ?", [second.batch_id]
+    ).fetchone() == (1, 0)
+    # An incremental batch with one changed company supersedes that company only.
+    land([renamed], "c", 2, kind="incremental")
+    assert _versions(con) == [("10000009", False), ("10000009", True), ("10000017", True), ("10000025", True)]
+    # A full batch without 10000025 ends that record's current version; nothing is deleted.
+    land([renamed, company(OTHER_CVR)], "d", 3)
+    assert _versions(con) == [("10000009", False), ("10000009", True), ("10000017", True), ("10000025", False)]
+    (received, landed, quarantined), (counted,) = (
+        con.execute(
+            "select received, landed, quarantined from meta.batches order by fetched_at desc limit 1"
+        ).fetchone(),
+        con.execute(
+            "select count(*) from raw.cvr_companies where last_seen_batch_id = "
+            "(select batch_id from meta.batches order by fetched_at desc limit 1)"
+        ).fetchone(),
+    )
+    assert received == landed + quarantined == counted == 2
+
+
+def test_superseded_versions_older_than_the_retention_are_dropped(con, tmp_path, monkeypatch):
+    import datetime as dt
+
+    spec = SOURCES["cvr_companies"]
+    day = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    monkeypatch.setenv("CLUSTERSCORE_RAW_RETENTION_DAYS", "30")
+    renamed = company(GOOD_CVR, navne=[{"navn": "Nyt Navn ApS", "periode": {"gyldigFra": "2026-10-01"}}])
+    for name, lines, days in (
+        ("a", [company(GOOD_CVR)], 0),
+        ("b", [renamed], 1),
+        ("c", [renamed, company(OTHER_CVR)], 20),
+    ):
+        land_file(
+            con, spec, write_lines(tmp_path / f"{name}.jsonl.gz", lines), name, "run", day + dt.timedelta(days=days)
+        )
+    assert len(_versions(con)) == 3  # the old version, superseded 19 days ago, is still kept
+    land_file(
+        con, spec, write_lines(tmp_path / "d.jsonl.gz", [company(OTHER_CVR)]), "d", "run", day + dt.timedelta(days=40)
+    )
+    # 39 days after it was superseded, the first version is gone; the one superseded today is kept.
+    assert _versions(con) == [("10000009", False), ("10000017", True)]

@@ -26,7 +26,7 @@ def test_refresh_of_the_sample_passes_every_check(refreshed):
 
 def test_every_record_is_accounted_for(refreshed):
     paths, _ = refreshed
-    with duckdb.connect(str(paths.duckdb), read_only=True) as con:
+    with duckdb.connect(str(paths.published_db), read_only=True) as con:
         for source in SOURCES:
             received, landed, quarantined = con.execute(
                 "select received, landed, quarantined from meta.batches where source_name = ? and status = 'landed'",
@@ -40,7 +40,7 @@ def test_every_record_is_accounted_for(refreshed):
 def test_the_sample_bad_records_are_quarantined_with_their_reasons(refreshed):
     paths, _ = refreshed
     manifest = json.loads((SAMPLE_DIR / "MANIFEST.json").read_text())
-    with duckdb.connect(str(paths.duckdb), read_only=True) as con:
+    with duckdb.connect(str(paths.published_db), read_only=True) as con:
         rows = con.execute("select source_uri, line_no, field, reason from meta.quarantine").fetchall()
     assert len(rows) >= len(manifest["bad_records"])
     for bad in manifest["bad_records"]:
@@ -52,7 +52,7 @@ def test_the_sample_bad_records_are_quarantined_with_their_reasons(refreshed):
 
 def test_staging_has_one_row_per_key_and_current_values(refreshed):
     paths, _ = refreshed
-    with duckdb.connect(str(paths.duckdb), read_only=True) as con:
+    with duckdb.connect(str(paths.published_db), read_only=True) as con:
         companies, distinct = con.execute(
             "select count(*), count(distinct cvr_number) from staging.stg_cvr__companies"
         ).fetchone()
@@ -75,7 +75,7 @@ def test_staging_has_one_row_per_key_and_current_values(refreshed):
 
 def test_no_personal_name_reaches_staging(refreshed):
     paths, _ = refreshed
-    with duckdb.connect(str(paths.duckdb), read_only=True) as con:
+    with duckdb.connect(str(paths.published_db), read_only=True) as con:
         names = {
             n
             for (n,) in con.execute(
@@ -113,12 +113,12 @@ def test_a_second_refresh_is_idempotent(refreshed):
     from clusterscore.refresh import run_refresh
 
     paths, _ = refreshed
-    with duckdb.connect(str(paths.duckdb), read_only=True) as con:
+    with duckdb.connect(str(paths.published_db), read_only=True) as con:
         before = {s: con.execute(f"select count(*), sum(hash(record_hash)) from raw.{s}").fetchone() for s in SOURCES}
         batches = con.execute("select count(*) from meta.batches").fetchone()
     again = run_refresh(paths)
     assert again.success, again.render()
-    with duckdb.connect(str(paths.duckdb), read_only=True) as con:
+    with duckdb.connect(str(paths.published_db), read_only=True) as con:
         after = {s: con.execute(f"select count(*), sum(hash(record_hash)) from raw.{s}").fetchone() for s in SOURCES}
         assert con.execute("select count(*) from meta.batches").fetchone() == batches
     assert after == before
@@ -126,7 +126,7 @@ def test_a_second_refresh_is_idempotent(refreshed):
 
 def test_every_run_keeps_its_scorecards_and_shows_the_change(refreshed):
     paths, _ = refreshed
-    with duckdb.connect(str(paths.duckdb), read_only=True) as con:
+    with duckdb.connect(str(paths.published_db), read_only=True) as con:
         runs = con.execute(
             "select run_id, count(*), count(distinct cluster_org_id) from marts.scorecard group by run_id"
         ).fetchall()

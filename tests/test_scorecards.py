@@ -42,7 +42,7 @@ def latest(con, table: str) -> list[dict]:
 @pytest.fixture(scope="module")
 def published(refreshed):
     paths, _ = refreshed
-    with duckdb.connect(str(paths.duckdb), read_only=True) as con:
+    with duckdb.connect(str(paths.published_db), read_only=True) as con:
         return {
             "scorecard": latest(con, "scorecard"),
             "indicators": latest(con, "fct_indicator_value"),

@@ -115,11 +115,11 @@ def site(refreshed, tmp_path_factory) -> Site:
     paths, outcome = refreshed
     assert outcome.success, "the refresh the site is built from failed"
     root = tmp_path_factory.mktemp("site") / "site"
-    index = build_site(paths.duckdb, root)
+    index = build_site(paths.published_db, root)
     assert index == root / "index.html"
     pages = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.html"))
     pages.remove("index.html")
-    return Site(root, paths.duckdb, ["index.html", *pages])
+    return Site(root, paths.published_db, ["index.html", *pages])
 
 
 @pytest.fixture(scope="module")

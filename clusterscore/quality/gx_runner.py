@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from clusterscore.settings import EXPECTATIONS_DIR, get_paths
+from clusterscore.settings import expectations_dir, get_paths
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,7 @@ class SuiteOutcome:
     failed: int
     failures: list[dict] = field(default_factory=list)
     docs_index: str | None = None
+    result: dict = field(default_factory=dict)  # the full validation result, kept in the audit store
 
     def summary(self) -> str:
         if self.success:
@@ -37,7 +38,7 @@ class SuiteOutcome:
 
 
 def suite_path(suite: str) -> Path:
-    return EXPECTATIONS_DIR / f"{suite}.json"
+    return expectations_dir() / f"{suite}.json"
 
 
 def load_suite_spec(suite: str) -> dict:
@@ -118,6 +119,7 @@ def validate(suite: str, frame: pd.DataFrame) -> SuiteOutcome:
         failed=int(stats["unsuccessful_expectations"]),
         failures=failures,
         docs_index=docs[0]["site_url"] if docs else None,
+        result=validation.to_json_dict(),
     )
 
 

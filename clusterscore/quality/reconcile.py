@@ -38,7 +38,10 @@ def reconcile_latest_batch(con, source_name: str) -> Reconciliation:
     latest = latest_batch(con, source_name)
     if latest is None:
         return Reconciliation(source_name, None, 0, 0, 0)
-    batch_id, _, received = latest
-    (landed,) = con.execute(f"select count(*) from {spec.raw_table} where batch_id = ?", [batch_id]).fetchone()
+    batch_id, received = latest.batch_id, latest.received
+    # Records are stored by content: a batch's landed records are the versions it stored or saw again.
+    (landed,) = con.execute(
+        f"select count(*) from {spec.raw_table} where last_seen_batch_id = ?", [batch_id]
+    ).fetchone()
     (quarantined,) = con.execute("select count(*) from meta.quarantine where batch_id = ?", [batch_id]).fetchone()
     return Reconciliation(source_name, batch_id, received, landed, quarantined)

@@ -15,7 +15,12 @@ from clusterscore.sample.population import ONE_DAY, Company, Role, iso
 from clusterscore.sample.reference import Reference
 
 INDEX = "cvr-permanent-virksomhed"
-ORGANISATION_NAMES = {"LEDELSESORGAN": "Bestyrelse", "DIREKTION": "Direktion", "REVISION": "Revision"}
+ORGANISATION_NAMES = {
+    "LEDELSESORGAN": "Bestyrelse",
+    "DIREKTION": "Direktion",
+    "REVISION": "Revision",
+    "FULDT_ANSVARLIG_DELTAGERE": "Fuldt ansvarlige deltagere",  # the owner of a sole proprietorship
+}
 
 
 def periode(start: dt.date | None, end: dt.date | None) -> dict:

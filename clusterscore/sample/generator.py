@@ -91,6 +91,9 @@ class JsonLinesWriter:
 
 
 class SampleWriter:
+    with_bad_records = True
+    """The sample carries the deliberately bad records; the national data set is clean (see national.py)."""
+
     def __init__(self, world: World, reference: Reference, out_dir: Path) -> None:
         self.world = world
         self.reference = reference
@@ -219,7 +222,7 @@ class SampleWriter:
 
     def spoil_submission(self, org: Organisation, year: int, record: dict) -> list[tuple[str, str, str]]:
         """Put the deliberately bad lines into chosen submissions of the first copy."""
-        if org.copy_no != 0:
+        if org.copy_no != 0 or not self.with_bad_records:
             return []
         spoiled = []
         if org.profile.key == BAD_MEMBER_ORGANISATION and year == BAD_MEMBER_YEAR:
@@ -260,7 +263,7 @@ class SampleWriter:
                             "score_pct": label.score_pct,
                         }
                     )
-                if org.copy_no == 0 and org.profile.key == BAD_LABEL_ORGANISATION:
+                if self.with_bad_records and org.copy_no == 0 and org.profile.key == BAD_LABEL_ORGANISATION:
                     unknown = {"label": "PLATINUM", "awarded_on": "2025-09-02", "valid_until": "2027-09-30"}
                     line = writer.write(base | unknown | {"score_pct": 95.0})
                     reason = "'PLATINUM' is not one of ['BRONZE', 'GOLD', 'SILVER']"

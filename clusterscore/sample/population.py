@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from clusterscore.cvr_numbers import CvrAllocator
@@ -220,6 +221,9 @@ class Organisation:
 class World:
     """Builds all companies, organisations, memberships and board roles for one seed and scale."""
 
+    ENHEDS_RANGE = (4_000_000_000, 5_000_000_000)
+    """Where random enhedsNummer are drawn; the national generator keeps its own numbers outside it."""
+
     def __init__(self, reference: Reference, scale: float, seed: int) -> None:
         if scale <= 0:
             raise ValueError("scale must be positive")
@@ -247,7 +251,7 @@ class World:
     # ------------------------------------------------------------------ identities
     def enheds(self) -> int:
         while True:
-            number = self.rng.randrange(4_000_000_000, 5_000_000_000)
+            number = self.rng.randrange(*self.ENHEDS_RANGE)
             if number not in self._enheds:
                 self._enheds.add(number)
                 return number
@@ -452,10 +456,16 @@ class World:
 
     # ------------------------------------------------------------------ the world
     def build(self) -> World:
+        self.build_pools()
+        for profile, copy_no, name in self.organisation_plan():
+            self.organisations.append(self.build_organisation(profile, copy_no, name))
+        return self
+
+    def build_pools(self) -> None:
+        """Knowledge institutions and auditors shared by all organisations, and the deliberately bad company."""
         rng = self.rng
         scale = self.scale
         all_regions = sorted(self._kommuner_by_region)
-        # Knowledge institutions and auditors, shared by all organisations.
         pool_sizes = {"university": 8, "rto": 7, "education": 8}
         self.knowledge_pool: list[Company] = []
         for kind, base in pool_sizes.items():
@@ -475,24 +485,32 @@ class World:
         self.missing_hit_key = self.rng.randrange(10_000_000, 100_000_000)
         self.missing_hit_enheds = self.enheds()
 
+    def organisation_plan(self, count: int | None = None) -> Iterator[tuple[OrganisationProfile, int, str]]:
+        """(profile, copy number, name) of each organisation: the profiles in turn, copies under invented names.
+
+        `count` defaults to every profile once per copy; a national data set asks for any number.
+        """
+        count = self.copies * len(PROFILES) if count is None else count
         used_places = {profile.place for profile in PROFILES}
         place_index = 0
-        for copy_no in range(self.copies):
-            for profile in PROFILES:
-                if copy_no == 0:
-                    name = profile.name
-                else:
-                    while True:
-                        place = self.place_name(place_index)
-                        place_index += 1
-                        if place not in used_places:
-                            used_places.add(place)
-                            break
-                    name = f"{place} {profile.suffix}"
-                self.organisations.append(self.build_organisation(profile, copy_no, name))
-        return self
+        for number in range(count):
+            copy_no, profile = number // len(PROFILES), PROFILES[number % len(PROFILES)]
+            if copy_no == 0:
+                name = profile.name
+            else:
+                while True:
+                    place = self.place_name(place_index)
+                    place_index += 1
+                    if place not in used_places:
+                        used_places.add(place)
+                        break
+                name = f"{place} {profile.suffix}"
+            yield profile, copy_no, name
 
-    def build_organisation(self, profile: OrganisationProfile, copy_no: int, name: str) -> Organisation:
+    def build_organisation(
+        self, profile: OrganisationProfile, copy_no: int, name: str, factor: float | None = None
+    ) -> Organisation:
+        """One organisation with its CVR company, members and roles; `factor` scales its membership."""
         rng = self.rng
         founded = date(profile.founded)
         industry = voc.FOR_PROFIT_ORGANISATION_INDUSTRY if profile.legal_form == 80 else voc.ORGANISATION_INDUSTRY
@@ -532,7 +550,7 @@ class World:
             if profile.status == "OPLØST EFTER KONKURS":
                 company.konkurs_since = company.status_since
         self.add_company(company)
-        org = Organisation(profile, copy_no, name, company, self.factor)
+        org = Organisation(profile, copy_no, name, company, self.factor if factor is None else factor)
         self.build_memberships(org)
         self.build_roles(org)
         company.relations = org.roles

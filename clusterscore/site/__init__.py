@@ -12,11 +12,18 @@ from clusterscore.site import queries, render
 
 STATIC = Path(__file__).parent / "static"
 MARKER = ".clusterscore-site"  # marks a folder this module built, and so may replace
-GX_DOCS = Path("gx") / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+# Generated documentation a release carries inside its site, by folder name (each has an index.html).
+DOC_LABELS = {
+    "dbt-docs": "Model documentation and lineage of this run (dbt docs)",
+    "data-docs": "Data-quality validation results of this run (Great Expectations Data Docs)",
+    "lineage": "Column lineage of the published scorecard",
+}
 
 
-def build_site(database: Path, out_dir: Path) -> Path:
+def build_site(database: Path, out_dir: Path, docs: dict[str, Path] | None = None) -> Path:
     """Build the site for the latest run in `database` (opened read-only) into `out_dir`; returns index.html.
+
+    `docs` maps a folder name of DOC_LABELS to a folder of generated documentation, copied in and linked.
 
     The site is written to a sibling folder first and swapped in at the end: a reader (or `serve`) never sees a
     half-written site, and pages of organisations no longer scored do not linger.
@@ -31,9 +38,11 @@ def build_site(database: Path, out_dir: Path) -> Path:
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
     shutil.copytree(STATIC, staging / "static")
-    # The default home keeps the DuckDB file beside gx/, so the Data Docs can be pointed at when they exist.
-    gx_hint = {"relative": GX_DOCS.as_posix(), "exists": (database.parent / GX_DOCS).exists()}
-    render.render_site(data, staging, gx_hint)
+    doc_links = []
+    for name, folder in (docs or {}).items():
+        shutil.copytree(folder, staging / name)
+        doc_links.append((f"{name}/index.html", DOC_LABELS[name]))
+    render.render_site(data, staging, doc_links)
     (staging / MARKER).write_text("Built by clusterscore.site.build_site; the whole folder is replaced on rebuild.\n")
 
     if out_dir.exists():

@@ -41,6 +41,7 @@ class SiteData:
     rulebook_categories: list[Row] = field(default_factory=list)
     rulebook_parameters: list[Row] = field(default_factory=list)
     batches: list[Row] = field(default_factory=list)
+    freshness: list[Row] = field(default_factory=list)  # per source: batch used, last read, stale and since when
     batch_totals: list[Row] = field(default_factory=list)
     quarantine_summary: list[Row] = field(default_factory=list)
     quarantine_records: list[Row] = field(default_factory=list)
@@ -196,6 +197,10 @@ def _load(con: duckdb.DuckDBPyConnection) -> SiteData:
         con, "select * from rulebook.rulebook_parameters order by rulebook_version desc, rowid"
     )
     _load_quality(con, data)
+    if _table_exists(con, "marts", "fct_source_freshness"):
+        data.freshness = _rows(
+            con, "select * from marts.fct_source_freshness where run_id = ? order by source_name", [run_id]
+        )
     return data
 
 

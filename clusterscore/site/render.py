@@ -155,7 +155,7 @@ def _parameter(data: SiteData, name: str) -> float | None:
     return None
 
 
-def render_site(data: SiteData, out_dir: Path, gx_docs_hint: dict[str, Any]) -> list[Path]:
+def render_site(data: SiteData, out_dir: Path, doc_links: list[tuple[str, str]]) -> list[Path]:
     """Write every page into `out_dir`; returns the files written (index.html first)."""
     env = make_environment()
     built_at = datetime.now(UTC).replace(tzinfo=None)
@@ -167,6 +167,8 @@ def render_site(data: SiteData, out_dir: Path, gx_docs_hint: dict[str, Any]) -> 
         "org_count": len(data.orgs),
         "categories": data.categories,
         "gates": data.gates,
+        "doc_links": doc_links,
+        "stale_sources": [f for f in data.freshness if f["is_stale"]],
     }
     written: list[Path] = []
 
@@ -252,7 +254,6 @@ def render_site(data: SiteData, out_dir: Path, gx_docs_hint: dict[str, Any]) -> 
         quarantine_summary=data.quarantine_summary,
         quarantine_records=data.quarantine_records,
         check_results=data.check_results,
-        gx_docs=gx_docs_hint,
     )
     write(
         "how-to-read.html",

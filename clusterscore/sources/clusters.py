@@ -22,6 +22,7 @@ from clusterscore.sources.fields import (
     Year,
     one_of,
 )
+from clusterscore.sources.located import UnreadableSource, columns_of, located
 from clusterscore.sources.spec import RawRecord, SourceSpec, single
 
 # ESCA's member categories (https://www.cluster-analysis.org).
@@ -159,7 +160,14 @@ def split_submission(submission: dict) -> Iterator[RawRecord]:
     header["section_line_counts"] = {
         name: len(lines) for name, lines in submission.items() if name in SECTIONS and isinstance(lines, list)
     }
-    yield RawRecord("submission", parent, header, SubmissionHeader)
+    # A submission converted from a spreadsheet, CSV or YAML file (clusterscore/connectors/submissions.py) says
+    # where each value came from, so that quarantine reasons name the file, sheet, row and column.
+    layout = submission.get("source_columns")
+    if submission.get("source_error"):  # the file could not be converted at all
+        yield RawRecord("submission", f"file:{submission.get('source_ref')}", header, located(UnreadableSource))
+        return
+    header_model = located(SubmissionHeader, columns_of(layout, "submission")) if header.get("source_ref") else None
+    yield RawRecord("submission", parent, header, header_model or SubmissionHeader)
     for section, (record_type, model) in SECTIONS.items():
         lines = submission.get(section)
         if lines is None:
@@ -168,6 +176,13 @@ def split_submission(submission: dict) -> Iterator[RawRecord]:
             yield RawRecord(record_type, f"{parent}/{section}", lines, _NotAList, parent, section)
             continue
         for index, line in enumerate(lines):
+            if isinstance(line, dict) and line.get("source_ref"):
+                nested = (("participants", "participant_refs", columns_of(layout, "project_participants")),)
+                line_model = located(model, columns_of(layout, section), nested if section == "projects" else ())
+                if line.get("source_error"):  # a row the converter could not place (e.g. an unknown project)
+                    line_model = located(UnreadableSource)
+                yield RawRecord(record_type, f"{parent}/{section}[{index}]", line, line_model, parent)
+                continue
             yield RawRecord(record_type, f"{parent}/{section}[{index}]", line, model, parent, f"{section}[{index}]")
 
 

@@ -125,5 +125,4 @@ CVR_COMPANIES = SourceSpec(
     sample_file="cvr/virksomhed.jsonl.gz",
     live_uri="http://distribution.virk.dk/cvr-permanent/virksomhed/_search",
     split=single("company", CompanyHit, _key),
-    stale_after_hours=26,  # refreshed every night
 )

@@ -38,7 +38,6 @@ class SourceSpec:
     live_uri: str  # the public service this source imitates or reads
     split: Callable[[Any], Iterator[RawRecord]]
     load_kind: str = "full"  # full: each batch is a complete snapshot; incremental: changed records only
-    stale_after_hours: int = 24 * 14  # older than this, `clusterscore status` calls the source stale
 
     @property
     def raw_table(self) -> str:

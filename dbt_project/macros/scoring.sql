@@ -6,9 +6,13 @@
     {%- if chosen -%} date '{{ chosen }}' {%- else -%} current_date {%- endif -%}
 {%- endmacro %}
 
-{#- The run the published rows belong to: the Dagster run id when Dagster runs dbt, else dbt's invocation id. -#}
+{#-
+    The run the published rows belong to: the Dagster run id (CLUSTERSCORE_RUN_ID, set for each dbt step) when
+    Dagster runs dbt, else dbt's invocation id. An environment variable, not a --vars value: changed vars make dbt
+    parse the whole project again, an environment variable does not.
+-#}
 {% macro current_run_id() -%}
-    '{{ var("run_id", invocation_id) }}'
+    '{{ env_var("CLUSTERSCORE_RUN_ID", invocation_id) }}'
 {%- endmacro %}
 
 {% macro rulebook_version() -%}

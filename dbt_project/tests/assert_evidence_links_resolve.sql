@@ -1,4 +1,6 @@
 -- Every evidence link of every run resolves to a stored raw record with the same hash in the same batch.
+-- A check on the evidence mart in Dagster (the test reads several sources, so it names the asset it checks).
+{{ config(meta={'dagster': {'ref': {'name': 'fct_indicator_evidence'}}}) }}
 with
 
 raw_records as (

@@ -24,6 +24,18 @@ batches as (
     group by cluster_org_id
 ),
 
+stale as (
+    select
+        evidence.cluster_org_id,
+        list_sort(list_distinct(list(
+            freshness.source_name || ' since ' || strftime(freshness.stale_since, '%Y-%m-%d %H:%M UTC')
+        ))) as stale_sources
+    from {{ ref('int_indicator_evidence') }} as evidence
+    inner join {{ ref('int_source_freshness') }} as freshness
+        on evidence.source_name = freshness.source_name and freshness.is_stale
+    group by evidence.cluster_org_id
+),
+
 discrepancies as (
     select
         cluster_org_id,
@@ -59,6 +71,7 @@ final as (
         {{ rulebook_version() }} as rulebook_version,
         '{{ invocation_id }}' as dbt_invocation_id,
         batches.source_batch_ids,
+        coalesce(stale.stale_sources, []) as stale_sources,
         levels.cluster_org_id,
         organisations.organisation_name,
         levels.readiness_level,
@@ -93,6 +106,7 @@ final as (
     left join labels on levels.cluster_org_id = labels.cluster_org_id
     left join discrepancies on levels.cluster_org_id = discrepancies.cluster_org_id
     left join batches on levels.cluster_org_id = batches.cluster_org_id
+    left join stale on levels.cluster_org_id = stale.cluster_org_id
     left join previous on levels.cluster_org_id = previous.cluster_org_id
 )
 

@@ -1,0 +1,175 @@
+"""Write-audit-publish: the candidate database of a fully checked run, its site and exports become one release,
+switched in atomically under `published/`.
+
+A release is a folder `releases/<run_id>/` holding a copy of the candidate database, the site (with the run's
+dbt docs and Data Docs), the exports and `RELEASE.json` with a sha256 of every file. `published` is a symbolic
+link to the current release, replaced with one rename: a reader sees the old release or the new one, never a
+mix, and a run that fails anywhere before the rename leaves the published output byte for byte as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from clusterscore.settings import Paths
+from clusterscore.warehouse import connect
+
+RELEASE_FILE = "RELEASE.json"
+RELEASES_DDL = """
+create schema if not exists meta;
+create table if not exists meta.releases (
+    run_id varchar primary key,
+    published_at timestamptz not null,
+    rulebook_version varchar
+)
+"""
+
+
+@dataclass(frozen=True)
+class Release:
+    run_id: str
+    folder: Path
+    published_at: str
+    files: dict[str, str]
+
+    @property
+    def site_index(self) -> Path:
+        return self.folder / "site" / "index.html"
+
+    @property
+    def exports(self) -> Path:
+        return self.folder / "exports"
+
+
+def keep_releases() -> int:
+    """How many releases stay on disk (CLUSTERSCORE_KEEP_RELEASES, default 3); the audit store keeps the rest."""
+    return max(1, int(os.environ.get("CLUSTERSCORE_KEEP_RELEASES") or 3))
+
+
+def file_checksums(folder: Path) -> dict[str, str]:
+    """sha256 of every file under `folder`, by path relative to it (the release manifest itself excluded)."""
+    sums = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != RELEASE_FILE):
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        sums[path.relative_to(folder).as_posix()] = digest.hexdigest()
+    return sums
+
+
+def current_release(paths: Paths) -> Release | None:
+    manifest = paths.published / RELEASE_FILE
+    if not manifest.exists():
+        return None
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    return Release(data["run_id"], paths.published.resolve(), data["published_at"], data["files"])
+
+
+def published_run_ids(paths: Paths) -> set[str]:
+    """Runs published so far (recorded in the candidate database by each publication)."""
+    if not paths.candidate.exists():
+        return set()
+    with connect(paths.candidate) as con:
+        con.execute(RELEASES_DDL)
+        return {run_id for (run_id,) in con.execute("select run_id from meta.releases").fetchall()}
+
+
+def prepare_candidate(paths: Paths) -> None:
+    """Before a run writes: start from the published database when there is no candidate, and drop the rows a
+    failed run left in the marts, so a later run never compares with an unpublished result."""
+    paths.candidate.parent.mkdir(parents=True, exist_ok=True)
+    if not paths.candidate.exists() and paths.published_db.exists():
+        shutil.copy2(paths.published_db, paths.candidate)
+    if not paths.candidate.exists():
+        return
+    with connect(paths.candidate) as con:
+        con.execute(RELEASES_DDL)
+        tables = con.execute(
+            "select table_name from information_schema.columns "
+            "where table_schema = 'marts' and column_name = 'run_id' and table_catalog = current_database()"
+        ).fetchall()
+        for (table,) in tables:
+            con.execute(f"delete from marts.{table} where run_id not in (select run_id from meta.releases)")
+
+
+def publish(
+    paths: Paths,
+    run_id: str,
+    rulebook_version: str | None = None,
+    docs: dict[str, Path] | None = None,
+) -> Release:
+    """Make `run_id`'s candidate the published release. `docs` maps a folder name under the site to a folder of
+    generated documentation copied in (dbt docs, Data Docs). Raises on any error, publishing nothing."""
+    from clusterscore.exports import export_run
+    from clusterscore.site import build_site
+
+    published_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    with connect(paths.candidate) as con:
+        con.execute(RELEASES_DDL)
+        con.execute("insert or replace into meta.releases values (?, ?, ?)", [run_id, published_at, rulebook_version])
+        con.execute("checkpoint")  # the file alone then holds everything: no write-ahead log to copy
+
+    paths.releases.mkdir(parents=True, exist_ok=True)
+    building = paths.releases / f".{run_id}.building"
+    final = paths.releases / run_id
+    try:
+        if building.exists():
+            shutil.rmtree(building)
+        building.mkdir()
+        database = building / "clusterscore.duckdb"
+        shutil.copy2(paths.candidate, database)
+        export_run(database, building / "exports", run_id)
+        build_site(database, building / "site", docs=docs)
+        files = file_checksums(building)
+        manifest = {"run_id": run_id, "published_at": published_at, "rulebook_version": rulebook_version}
+        (building / RELEASE_FILE).write_text(json.dumps({**manifest, "files": files}, indent=2), encoding="utf-8")
+        if final.exists():
+            shutil.rmtree(final)
+        building.rename(final)
+        _switch(paths.published, final)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        with connect(paths.candidate) as con:  # not published after all
+            con.execute("delete from meta.releases where run_id = ?", [run_id])
+        raise
+    _prune(paths)
+    return Release(run_id, final, published_at, files)
+
+
+def _switch(link: Path, target: Path) -> None:
+    """Point `link` at `target` with one rename, the only atomic replacement a directory reference has."""
+    fresh = link.with_name(f".{link.name}.next")
+    if fresh.is_symlink() or fresh.exists():
+        fresh.unlink()
+    fresh.symlink_to(os.path.relpath(target, link.parent), target_is_directory=True)
+    fresh.replace(link)
+
+
+def _prune(paths: Paths) -> None:
+    current = paths.published.resolve()
+    releases = sorted(
+        (p for p in paths.releases.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for old in releases[keep_releases() :]:
+        if old != current:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def verify_published(paths: Paths) -> list[str]:
+    """Files of the published release whose checksum differs from its manifest (empty: intact)."""
+    release = current_release(paths)
+    if release is None:
+        return []
+    actual = file_checksums(release.folder)
+    return sorted(
+        set(k for k in release.files if actual.get(k) != release.files[k]) | (set(actual) - set(release.files))
+    )

@@ -1,0 +1,97 @@
+"""The published layer: the last step of write-audit-publish, downstream of every mart and so of every check.
+
+The asset runs only when everything upstream materialised; blocking checks stop it before it starts. It still
+reads the run's own check results first and refuses to publish if any failed, whatever their blocking flag.
+"""
+
+import shutil
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from clusterscore.audit_store import RunRecord
+from clusterscore.lineage import column_lineage, lineage_page
+from clusterscore.publish import publish
+from clusterscore.settings import DBT_PROJECT_DIR
+from pipelines.project import dbt_project
+from pipelines.resources import Warehouse
+from pipelines.transform import dbt_environment, dbt_scoring
+
+MART_KEYS = [key for key in dbt_scoring.keys if key.path[0] == "marts"]
+SCORECARD_KEY = dg.AssetKey(["marts", "scorecard"])
+
+
+def failed_checks(instance: dg.DagsterInstance, run_id: str) -> list[str]:
+    """Every check of this run that did not pass, as 'asset check'."""
+    records = instance.get_records_for_run(
+        run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, limit=100_000
+    ).records
+    failed = []
+    for record in records:
+        evaluation = record.event_log_entry.dagster_event.event_specific_data
+        if not evaluation.passed:
+            failed.append(f"{evaluation.asset_key.to_user_string()} {evaluation.check_name}")
+    return failed
+
+
+def dbt_docs(dbt: DbtCliResource, record: RunRecord):
+    """dbt docs of this run as one static page (models, columns, tests and the lineage graph), kept compressed
+    in the run's record; returns the folder the site copies it from."""
+    invocation = dbt.cli(["--quiet", "docs", "generate", "--static"], manifest=dbt_project.manifest_path).wait()
+    folder = invocation.target_path / "site"
+    folder.mkdir(exist_ok=True)
+    (invocation.target_path / "static_index.html").replace(folder / "index.html")
+    record.keep_file("dbt/docs/index.html", folder / "index.html", compress=True)
+    return folder
+
+
+@dg.asset(
+    key=dg.AssetKey(["published", "release"]),
+    group_name="published",
+    deps=MART_KEYS,
+    kinds={"duckdb", "html", "parquet"},
+    description="The published release: a copy of the checked candidate database, the scorecard site (with this "
+    "run's dbt docs, Data Docs and column lineage) and the exports, switched in atomically under published/.",
+)
+def release(context: dg.AssetExecutionContext, warehouse: Warehouse, dbt: DbtCliResource) -> dg.MaterializeResult:
+    run_id = context.run.run_id
+    failed = failed_checks(context.instance, run_id)
+    if failed:
+        raise dg.Failure(description=f"not published: {len(failed)} check(s) failed: {'; '.join(failed)}")
+    paths = warehouse.paths
+    record = RunRecord(paths, run_id)
+    dbt_environment(warehouse, run_id)
+    lineage = column_lineage(context.instance, SCORECARD_KEY)
+    record.write_json("lineage/scorecard_columns.json", lineage)
+    docs = {
+        "dbt-docs": dbt_docs(dbt, record),
+        "lineage": lineage_page(lineage, record.path("lineage/index.html").parent),
+    }
+    data_docs = paths.gx_root / "gx" / "uncommitted" / "data_docs" / "local_site"
+    if data_docs.exists():
+        docs["data-docs"] = data_docs
+    for seed in sorted((DBT_PROJECT_DIR / "seeds" / "rulebook").glob("*.csv")):
+        record.keep_file(f"rulebook/{seed.name}", seed)
+    rulebook_version = dbt_project_vars()["rulebook_version"]
+    published = publish(paths, run_id, rulebook_version, docs)
+    shutil.rmtree(docs["dbt-docs"].parent, ignore_errors=True)  # the dbt target folder of the docs invocation
+    record.write_json(
+        "release.json",
+        {"run_id": run_id, "published_at": published.published_at, "files": published.files},
+    )
+    context.log.info(f"published release {published.folder.name}: {len(published.files)} files")
+    return dg.MaterializeResult(
+        metadata={
+            "release": str(published.folder),
+            "site": dg.MetadataValue.path(str(published.site_index)),
+            "files": len(published.files),
+            "database_sha256": published.files["clusterscore.duckdb"],
+            "rulebook_version": rulebook_version,
+        }
+    )
+
+
+def dbt_project_vars() -> dict:
+    import yaml
+
+    return yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]

@@ -1,0 +1,196 @@
+"""Run history: two real refreshes with the sample changed between them; the first run's scorecard stays
+answerable (audit, audit store, reproduction) after the second changed the data; OpenLineage events validate."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import own_sample_home, use_home
+from jsonschema import Draft202012Validator, FormatChecker
+
+from clusterscore.audit import audit
+from clusterscore.audit_store import RunRecord, recorded_runs
+from clusterscore.publish import verify_published
+from clusterscore.reproduce import reproduce
+
+pytestmark = pytest.mark.slow
+CLI = str(Path(sys.executable).parent / "clusterscore")
+SCHEMA = json.loads((Path(__file__).parent / "schemas" / "openlineage-run-event.schema.json").read_text())
+NORDLYS = "34173842"
+
+
+def rewrite_jsonl(path: Path, change) -> None:
+    """Apply `change` to every record of a gzip JSON-lines file (returning None drops the record)."""
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        records = [json.loads(line) for line in handle if line.strip()]
+    kept = [r for r in (change(record) for record in records) if r is not None]
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(record, ensure_ascii=False) + "\n" for record in kept)
+
+
+@pytest.fixture(scope="module")
+def lineage_endpoint():
+    """A real OpenLineage consumer stand-in on loopback: it keeps what is POSTed to /api/v1/lineage."""
+    received: list[dict] = []
+
+    class Consumer(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(
+                {"path": self.path, "event": json.loads(self.rfile.read(int(self.headers["Content-Length"])))}
+            )
+            self.send_response(201)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Consumer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}", received
+    server.shutdown()
+
+
+def fewer_members(record):
+    if str(record.get("organisation_cvr")) == NORDLYS and record.get("members"):
+        record["members"] = record["members"][:12]
+    return record
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory, lineage_endpoint):
+    """Run 1 on the sample; then Nordlys reports fewer members and the label list loses an award; run 2, with an
+    OpenLineage endpoint configured."""
+    from clusterscore.refresh import run_refresh
+
+    with own_sample_home(tmp_path_factory.mktemp("history")) as (paths, sample, first):
+        rewrite_jsonl(sample / "clusters" / "submissions.jsonl.gz", fewer_members)
+        rewrite_jsonl(sample / "labels" / "label_list.jsonl.gz", lambda r: None if r.get("label") == "BRONZE" else r)
+        url, received = lineage_endpoint
+        patch = pytest.MonkeyPatch()
+        patch.setenv("CLUSTERSCORE_OPENLINEAGE_URL", url)
+        try:
+            second = run_refresh(paths)
+        finally:
+            patch.undo()
+        assert second.success, second.render()
+        yield paths, first, second, received
+
+
+def test_history_lists_both_runs_with_everything_the_audit_store_keeps(two_runs):
+    paths, first, second, _ = two_runs
+    runs = {r["run_id"]: r for r in recorded_runs(paths)}
+    assert runs[first.run_id]["published"] and runs[second.run_id]["published"]
+    record = RunRecord(paths, first.run_id)
+    for name in (
+        "run.json",
+        "batches.json",
+        "release.json",
+        "openlineage.jsonl",
+        "dbt/dbt_staging/manifest.json.gz",
+        "dbt/dbt_scoring/run_results.json.gz",
+        "quality/marts_scorecard.json",
+        "rulebook/rulebook_indicators.csv",
+        "lineage/scorecard_columns.json",
+    ):
+        assert (record.folder / name).exists(), name
+    results = record.read_json("dbt/dbt_scoring/run_results.json.gz")
+    assert results["results"] and all(r["status"] in {"success", "pass"} for r in results["results"])
+    assert record.read_json("quality/marts_scorecard.json")["success"] is True
+    assert {b["source_name"] for b in record.read_json("batches.json")} >= {"cvr_companies", "cluster_submissions"}
+    assert "clusterscore.duckdb" in record.read_json("release.json")["files"]
+    result = subprocess.run([CLI, "history", "--home", str(paths.home)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and first.run_id in result.stdout and second.run_id in result.stdout
+
+
+def test_raw_records_are_kept_by_content(two_runs):
+    paths, _, second, _ = two_runs
+    with duckdb.connect(str(paths.published_db), read_only=True) as con:
+        batches = dict(
+            con.execute(
+                "select source_name, stored_new from meta.batches where run_id = ? and status = 'landed'",
+                [second.run_id],
+            ).fetchall()
+        )
+        # CVR did not change: no new batch at all; submissions changed in one organisation's lines only.
+        assert "cvr_companies" not in batches
+        assert 0 < batches["cluster_submissions"] < 100
+        superseded = con.execute(
+            "select count(*) from raw.cluster_submissions where superseded_at is not null"
+        ).fetchone()[0]
+    assert superseded > 300  # Nordlys's member lines beyond the first 12 are no longer current, but still kept
+
+
+def test_the_old_number_is_audited_after_the_data_changed(two_runs):
+    paths, first, second, _ = two_runs
+    old = audit(paths.published_db, NORDLYS, "gate_committed_members", run=first.run_id)
+    new = audit(paths.published_db, NORDLYS, "gate_committed_members", run=second.run_id)
+    assert old["indicator"]["indicator_value"] == 385 and new["indicator"]["indicator_value"] <= 12
+    assert len(old["raw_records"]) >= 385 and all(r["status"] == "unchanged" for r in old["raw_records"])
+    assert old["run_id"] == first.run_id and old["source_batch_ids"] != new["source_batch_ids"]
+
+
+def test_an_old_run_is_reproduced_from_the_audit_store(two_runs):
+    paths, first, second, _ = two_runs
+    result = reproduce(paths, first.run_id)
+    assert result.identical, result.render()
+    assert result.rows["scorecard"] == 10 and result.rows["fct_indicator_value"] == 300
+    # and the CLI says so too, for the newer run
+    done = subprocess.run(
+        [CLI, "reproduce", second.run_id, "--home", str(paths.home)], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Reproduced exactly." in done.stdout
+
+
+def test_a_reproduction_that_differs_is_reported(two_runs, tmp_path):
+    """The comparison can fail: with the published scorecard of the old run altered, it must differ."""
+    paths, first, _, _ = two_runs
+    home = tmp_path / "home"
+    shutil.copytree(paths.home, home, symlinks=True, ignore=shutil.ignore_patterns("dagster", "candidate"))
+    altered = use_home(home)
+    with duckdb.connect(str(altered.published_db)) as con:
+        con.execute("update marts.scorecard set total_score_pct = 1.0 where run_id = ?", [first.run_id])
+    result = reproduce(altered, first.run_id)
+    assert not result.identical and len(result.differences["scorecard"]) == 20
+    assert verify_published(altered) == ["clusterscore.duckdb"]  # and the release checksums catch it
+    use_home(paths.home)
+
+
+def test_openlineage_events_validate_and_reach_the_endpoint(two_runs):
+    paths, first, second, received = two_runs
+    validator = Draft202012Validator(SCHEMA, format_checker=FormatChecker())
+    facet_schema = {name: {**SCHEMA["$defs"][name], "$defs": SCHEMA["$defs"]} for name in SCHEMA["$defs"]}
+    for run in (first, second):
+        lines = (RunRecord(paths, run.run_id).folder / "openlineage.jsonl").read_text().splitlines()
+        events = [json.loads(line) for line in lines]
+        for event in events:
+            errors = sorted(validator.iter_errors(event), key=str)
+            assert not errors, [e.message for e in errors]
+        parent = [e for e in events if e["job"]["name"] == "refresh"]
+        assert [e["eventType"] for e in parent] == ["START", "COMPLETE"]
+        jobs = {e["job"]["name"] for e in events}
+        assert {"raw.cvr_companies", "staging.stg_cvr__companies", "marts.scorecard", "published.release"} <= jobs
+        scorecard = next(e for e in events if e["job"]["name"] == "marts.scorecard" and e["eventType"] == "COMPLETE")
+        assert scorecard["run"]["facets"]["parent"]["run"]["runId"] == run.run_id
+        Draft202012Validator(facet_schema["parentRunFacet"]).validate(scorecard["run"]["facets"]["parent"])
+        facets = scorecard["outputs"][0]["facets"]
+        Draft202012Validator(facet_schema["schemaFacet"]).validate(facets["schema"])
+        Draft202012Validator(facet_schema["columnLineageFacet"]).validate(facets["columnLineage"])
+        lineage = facets["columnLineage"]["fields"]["total_score_pct"]["inputFields"]
+        assert {"name": "intermediate.int_scorecard_levels", "field": "total_score_pct"}.items() <= lineage[0].items()
+        assert {a["assertion"] for a in facets["dataQualityAssertions"]["assertions"]} >= {"gx_marts_scorecard"}
+        raw = next(e for e in events if e["job"]["name"] == "raw.cvr_companies")
+        assert any(i["namespace"] == "file" for i in raw["inputs"])  # the public source the asset read
+    # The second run had an endpoint configured: it received exactly the events written to the file.
+    second_lines = (RunRecord(paths, second.run_id).folder / "openlineage.jsonl").read_text().splitlines()
+    assert [r["event"] for r in received] == [json.loads(line) for line in second_lines]
+    assert {r["path"] for r in received} == {"/api/v1/lineage"}
