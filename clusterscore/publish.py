@@ -81,6 +81,17 @@ def published_run_ids(paths: Paths) -> set[str]:
         return {run_id for (run_id,) in con.execute("select run_id from meta.releases").fetchall()}
 
 
+def per_run_mart_tables(con) -> list[str]:
+    """The marts kept per run (they have a run_id column): the rows a run publishes."""
+    return [
+        table
+        for (table,) in con.execute(
+            "select table_name from information_schema.columns "
+            "where table_schema = 'marts' and column_name = 'run_id' and table_catalog = current_database()"
+        ).fetchall()
+    ]
+
+
 def prepare_candidate(paths: Paths) -> None:
     """Before a run writes: start from the published database when there is no candidate, and drop the rows a
     failed run left in the marts, so a later run never compares with an unpublished result."""
@@ -91,11 +102,7 @@ def prepare_candidate(paths: Paths) -> None:
         return
     with connect(paths.candidate) as con:
         con.execute(RELEASES_DDL)
-        tables = con.execute(
-            "select table_name from information_schema.columns "
-            "where table_schema = 'marts' and column_name = 'run_id' and table_catalog = current_database()"
-        ).fetchall()
-        for (table,) in tables:
+        for table in per_run_mart_tables(con):
             con.execute(f"delete from marts.{table} where run_id not in (select run_id from meta.releases)")
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from clusterscore.audit_store import RunRecord, recorded_runs
 from clusterscore.landing import SOURCE_FRESHNESS_VIEW
+from clusterscore.publish import per_run_mart_tables
 from clusterscore.settings import DBT_PROJECT_DIR, Paths
 from clusterscore.warehouse import connect
 
@@ -105,10 +106,7 @@ def _roll_back(database: Path, run_id: str, cutoff: str, raw_tables: list[str]) 
         later = [
             r for (r,) in con.execute("select run_id from meta.releases where published_at > ?", [cutoff]).fetchall()
         ]
-        tables = con.execute(
-            "select table_name from information_schema.columns where table_schema = 'marts' and column_name = 'run_id'"
-        ).fetchall()
-        for (table,) in tables:
+        for table in per_run_mart_tables(con):
             con.execute(f"delete from marts.{table} where run_id = ? or list_contains(?, run_id)", [run_id, later])
 
 
