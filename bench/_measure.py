@@ -1,11 +1,15 @@
-"""Small helpers the bench scripts share: wall time per stage, peak memory, readable sizes."""
+"""Small helpers the bench scripts share: wall time per stage, peak memory, readable sizes, measured child
+processes (wall time and the resident memory of their whole process tree)."""
 
 from __future__ import annotations
 
 import os
 import resource
+import subprocess
+import threading
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -63,3 +67,110 @@ class Stages:
 
     def total(self) -> float:
         return time.perf_counter() - self.started
+
+
+# ------------------------------------------------------------------------------------------- child processes
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _children_by_parent() -> dict[int, list[int]]:
+    """Every process's children, from /proc/<pid>/stat (Linux; no psutil needed)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as handle:
+                stat = handle.read()
+        except OSError:  # ended meanwhile
+            continue
+        # "pid (command name) state ppid ...": the name may hold spaces and parentheses, so split after the last ")"
+        ppid = int(stat[stat.rfind(b")") + 2 :].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    return children
+
+
+def tree_rss(root: int) -> tuple[int, int]:
+    """Resident bytes summed over `root` and all its descendants, and how many processes that was. A page shared
+    by two processes (libraries, copy-on-write after fork) counts twice, so the sum is an upper bound."""
+    children = _children_by_parent()
+    total, processes, stack = 0, 0, [root]
+    while stack:
+        pid = stack.pop()
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as handle:
+                total += int(handle.read().split()[1]) * PAGE_SIZE
+            processes += 1
+        except OSError:
+            continue
+        stack.extend(children.get(pid, ()))
+    return total, processes
+
+
+@dataclass
+class ChildRun:
+    """One measured child process: wall time, memory of its whole process tree, exit code."""
+
+    command: list[str]
+    returncode: int
+    started: float  # time.time() at the start (the clock Dagster's event timestamps use)
+    finished: float
+    seconds: float  # wall time, perf_counter
+    peak_tree_mib: float  # largest sampled sum of resident memory over the child and all its descendants
+    peak_process_mib: float  # largest single process of the tree: the kernel's high-water mark, via wait4
+    max_processes: int
+    samples: list[tuple[float, float]] = field(default_factory=list)  # (time.time(), tree MiB)
+
+    def peak_between(self, start: float, end: float) -> float | None:
+        """The largest sampled tree sum in [start, end] (time.time() seconds), None without a sample there."""
+        inside = [rss for stamp, rss in self.samples if start <= stamp <= end]
+        return max(inside) if inside else None
+
+
+def run_child(
+    command: list[str],
+    env: dict[str, str] | None = None,
+    log: Path | None = None,
+    interval: float = 0.2,
+    cwd: Path = REPO_ROOT,
+) -> ChildRun:
+    """Run `command` to its end, its output (stdout and stderr) into `log`, sampling the resident memory of its
+    process tree every `interval` seconds. The sampled peak can miss a spike shorter than the interval; the
+    single-process peak (wait4's ru_maxrss over the child and the descendants it waited for) misses nothing."""
+    out = log.open("wb") if log else subprocess.DEVNULL
+    samples: list[tuple[float, float]] = []
+    most = [0]
+    stop = threading.Event()
+    try:
+        started, clock = time.time(), time.perf_counter()
+        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+
+        def poll() -> None:
+            while not stop.is_set():
+                total, processes = tree_rss(process.pid)
+                if processes:
+                    samples.append((time.time(), total / 2**20))
+                    most[0] = max(most[0], processes)
+                stop.wait(interval)
+
+        sampler = threading.Thread(target=poll, daemon=True)
+        sampler.start()
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds, finished = time.perf_counter() - clock, time.time()
+        stop.set()
+        sampler.join()
+        process.returncode = os.waitstatus_to_exitcode(status)
+    finally:
+        if log:
+            out.close()
+    return ChildRun(
+        command=command,
+        returncode=process.returncode,
+        started=started,
+        finished=finished,
+        seconds=seconds,
+        peak_tree_mib=max((rss for _, rss in samples), default=0.0),
+        peak_process_mib=usage.ru_maxrss / 1024,
+        max_processes=most[0],
+        samples=samples,
+    )

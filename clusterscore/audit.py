@@ -119,36 +119,43 @@ def _intermediate(con, category: str, indicator: str, org_id: str, run_id: str) 
 
 
 def _raw_records(con, run_id: str, org_id: str, indicator: str) -> list[dict]:
+    """The raw record versions behind one indicator value, each re-hashed from its stored payload: one query per
+    source (an indicator such as national coverage names thousands of records)."""
     links = _rows(
         con,
         "select source_name, record_key, record_hash, batch_id from marts.fct_indicator_evidence "
         "where run_id = ? and cluster_org_id = ? and indicator_id = ? order by source_name, record_key",
         [run_id, org_id, indicator],
     )
+    unknown = {link["source_name"] for link in links} - set(RAW_TABLES)
+    if unknown:
+        raise AuditError(f"unknown source {sorted(unknown)[0]!r} in the evidence links")
+    stored: dict[tuple, dict] = {}
+    for source in sorted({link["source_name"] for link in links}):
+        for row in _rows(
+            con,
+            "select e.batch_id, e.record_key, r.source_uri, r.fetched_at, r.line_no, r.payload::varchar as payload "
+            "from marts.fct_indicator_evidence as e "
+            f"inner join raw.{source} as r on r.batch_id = e.batch_id and r.record_key = e.record_key "
+            "where e.run_id = ? and e.cluster_org_id = ? and e.indicator_id = ? and e.source_name = ?",
+            [run_id, org_id, indicator, source],
+        ):
+            stored[(source, row["batch_id"], row["record_key"])] = row
     records = []
     for link in links:
-        if link["source_name"] not in RAW_TABLES:
-            raise AuditError(f"unknown source {link['source_name']!r} in the evidence links")
-        found = _rows(
-            con,
-            f"select r.source_uri, r.fetched_at, r.line_no, r.payload::varchar as payload, b.run_id as landed_by_run "
-            f"from raw.{link['source_name']} as r left join meta.batches as b using (batch_id) "
-            "where r.batch_id = ? and r.record_key = ?",
-            [link["batch_id"], link["record_key"]],
-        )
-        stored = found[0] if found else None
-        recomputed = hashlib.sha256(stored["payload"].encode()).hexdigest() if stored else None
+        found = stored.get((link["source_name"], link["batch_id"], link["record_key"]))
+        recomputed = hashlib.sha256(found["payload"].encode()).hexdigest() if found else None
         records.append(
             {
                 **link,
-                "source_uri": stored["source_uri"] if stored else None,
-                "fetched_at": stored["fetched_at"] if stored else None,
-                "line_no": stored["line_no"] if stored else None,
+                "source_uri": found["source_uri"] if found else None,
+                "fetched_at": found["fetched_at"] if found else None,
+                "line_no": found["line_no"] if found else None,
                 "recomputed_hash": recomputed,
                 "hash_matches": recomputed == link["record_hash"],
                 "status": "unchanged"
                 if recomputed == link["record_hash"]
-                else ("missing" if not stored else "TAMPERED"),
+                else ("missing" if not found else "TAMPERED"),
             }
         )
     return records

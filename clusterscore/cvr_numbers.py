@@ -26,6 +26,12 @@ def is_valid_cvr(value: int | str) -> bool:
     return sum(int(digit) * weight for digit, weight in zip(text, WEIGHTS, strict=True)) % 11 == 0
 
 
+def valid_cvr_sql(text: str) -> str:
+    """The same check as DuckDB SQL over the text expression `text` (true only for a valid CVR number)."""
+    weighted = " + ".join(f"{weight} * try_cast({text}[{i}] as int)" for i, weight in enumerate(WEIGHTS, start=1))
+    return f"coalesce(regexp_full_match({text}, '[1-9][0-9]{{7}}') and ({weighted}) % 11 = 0, false)"
+
+
 def check_digit(prefix: int) -> int | None:
     """The last digit that makes the 7-digit `prefix` a valid CVR number, or None when no digit does."""
     text = f"{prefix:07d}"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -27,6 +28,9 @@ import pandas as pd
 from pydantic import ValidationError
 
 from clusterscore.sources import RawRecord, SourceSpec
+from clusterscore.sources.sql_check import passes_sql, structure_sql
+
+log = logging.getLogger(__name__)
 
 RAW_COLUMNS = """
     batch_id varchar not null,
@@ -201,12 +205,13 @@ def _problems(record: RawRecord) -> list[dict]:
 class _Batch:
     """Rows of one batch as they are sorted into landed and quarantined."""
 
-    def __init__(self, spec: SourceSpec, batch_id: str, source_uri: str, fetched_at: dt.datetime):
+    def __init__(self, spec: SourceSpec, batch_id: str, source_uri: str, fetched_at: dt.datetime, dedupe=True):
         self.spec, self.batch_id, self.source_uri, self.fetched_at = spec, batch_id, source_uri, fetched_at
         self.landed: list[dict] = []
         self.quarantined: list[dict] = []
         self.received = 0
         self._seen: dict[str, int] = {}
+        self._dedupe = dedupe  # off when duplicates are found in SQL over the whole batch (bulk landing)
 
     def quarantine(self, line_no: int, key: str, record_type: str | None, problems: list[dict], raw: bytes):
         self.quarantined.append(
@@ -264,7 +269,7 @@ class _Batch:
                 self.quarantine(line_no, key, record.record_type, [problem], payload_bytes)
                 continue
             problems = _problems(record)
-            if not problems and key in self._seen:
+            if not problems and self._dedupe and key in self._seen:
                 problems = [{"field": "(record)", "reason": f"duplicate record key: first at line {self._seen[key]}"}]
             if problems:
                 if record.parent_key is None:
@@ -295,11 +300,129 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> Non
         con.execute(f"insert into {table} by name select * from frame")
 
 
+def _stage_rows(con: duckdb.DuckDBPyConnection, spec: SourceSpec, rows: list[dict]) -> None:
+    """The temp table `incoming`: the batch's records that land, in the raw table's shape."""
+    con.execute(f"create or replace temp table incoming as select * from {spec.raw_table} limit 0")
+    _insert(con, "incoming", rows)
+
+
+def _stage_bulk(con: duckdb.DuckDBPyConnection, spec: SourceSpec, path: Path, batch: _Batch) -> int:
+    """The view `incoming` for a national-size source, checked in DuckDB; returns how many records land.
+
+    One pass of DuckDB over the file: each line is kept with its hash, parsed once into the model's structure and
+    tested by the SQL form of the model's rules (clusterscore/sources/sql_check.py), which passes the records it
+    can prove good; the read keeps file order, so row id + 1 is the line number. Only the other records go through
+    the model in Python, for the field-level reason (or to land after all). Duplicate keys are found in SQL over
+    the whole batch: the first good line of a key lands, later ones are quarantined.
+    """
+    rules = spec.bulk
+    # Reading a gzip file is one thread's work; checking is parallel, so it runs on the table read, not in the read.
+    con.execute(f"create or replace temp table source_lines as select line from {_read_lines_sql(path)}")
+    con.execute(
+        f"""
+        create or replace temp table checked as
+        select line_no, record_hash, passes, case when passes then {rules.key_sql} end as record_key
+        from (
+            select line_no, record_hash, doc, {passes_sql(rules.model, "doc", "line")} as passes
+            from (
+                select rowid + 1 as line_no, line, sha256(line) as record_hash,
+                       try(from_json(line, {structure_sql(rules.model)})) as doc
+                from (select rowid, rtrim(line, chr(13)) as line from source_lines)
+            )
+        )
+        """
+    )
+    batch.received += con.execute("select count(*) from checked where passes").fetchone()[0]
+    # The records SQL could not pass: the model decides, record by record (few, and streamed).
+    rescued: list[dict] = []
+    cursor = con.execute(
+        "select c.line_no, s.line from checked as c join source_lines as s on s.rowid + 1 = c.line_no "
+        "where not c.passes and not regexp_full_match(s.line, '\\s*') order by c.line_no"
+    )
+    while chunk := cursor.fetchmany(10_000):
+        for line_no, line in chunk:
+            batch.add_line(line_no, line.encode())
+        rescued += batch.landed
+        batch.landed.clear()
+    con.execute(
+        "create or replace temp table rescued (line_no bigint, record_key varchar, record_hash varchar, payload varchar)"
+    )
+    if rescued:
+        frame = pd.DataFrame(rescued)[["line_no", "record_key", "record_hash", "payload"]]  # noqa: F841
+        con.execute("insert into rescued select * from frame")
+    # Later lines of a key an earlier good line has are quarantined as duplicates.
+    con.execute(
+        """
+        create or replace temp table duplicates as
+        select line_no, record_key, min(line_no) over (partition by record_key) as first_line
+        from (
+            select line_no, record_key from checked where passes
+            union all
+            select line_no, record_key from rescued
+        )
+        qualify line_no > first_line
+        """
+    )
+    duplicates = con.execute(
+        "select d.line_no, d.record_key, coalesce(r.payload, rtrim(s.line, chr(13))), d.first_line "
+        "from duplicates as d join source_lines as s on s.rowid + 1 = d.line_no "
+        "left join rescued as r on r.line_no = d.line_no order by d.line_no"
+    ).fetchall()
+    for line_no, key, payload, first_line in duplicates:
+        problem = {"field": "(record)", "reason": f"duplicate record key: first at line {first_line}"}
+        batch.quarantine(line_no, key, rules.record_type, [problem], payload.encode())
+    # A view, so the national text is not copied again before it is stored.
+    con.execute(
+        f"""
+        create or replace temp view incoming as
+        with good as (
+            select c.line_no, c.record_key, c.record_hash, rtrim(s.line, chr(13)) as payload
+            from checked as c join source_lines as s on s.rowid + 1 = c.line_no
+            where c.passes
+            union all
+            select line_no, record_key, record_hash, payload from rescued
+        )
+        select {_sql_text(batch.batch_id)} as batch_id, {_sql_text(spec.name)} as source_name,
+               {_sql_text(batch.source_uri)} as source_uri, {_sql_text(batch.fetched_at.isoformat())}::timestamptz
+               as fetched_at, line_no::integer as line_no, {_sql_text(rules.record_type)} as record_type,
+               record_key, null::varchar as parent_key, record_hash, payload::json as payload,
+               {_sql_text(batch.batch_id)} as last_seen_batch_id, null::timestamptz as superseded_at,
+               null::varchar as superseded_by_batch_id
+        from good
+        where line_no not in (select line_no from duplicates)
+        """
+    )
+    return con.execute("select count(*) from incoming").fetchone()[0]
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _drop_staged(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop what staging a batch left in the session: the view or table `incoming` and the bulk helpers."""
+    staged = con.execute(
+        "select table_name, table_type from information_schema.tables where table_catalog = 'temp' "
+        "and table_name in ('incoming', 'source_lines', 'checked', 'rescued', 'duplicates')"
+    ).fetchall()
+    for name, kind in sorted(staged, key=lambda row: row[1] != "VIEW"):  # the view first: it reads the tables
+        con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} {name}")
+
+
+def _read_lines_sql(path: Path) -> str:
+    """Every line of a (gzip) text file as the column `line`, in file order, blank lines included (as null), so
+    that row id + 1 is the line number. No quoting or delimiting: a JSON line is one column."""
+    quoted = str(path).replace("'", "''")
+    return (
+        f"read_csv('{quoted}', columns = {{'line': 'VARCHAR'}}, delim = '\x01', quote = '', escape = '', "
+        "header = false, auto_detect = false, new_line = '\\n', max_line_size = 16000000, buffer_size = 64000000)"
+    )
+
+
 def _store_versions(con: duckdb.DuckDBPyConnection, spec: SourceSpec, batch: _Batch, full: bool) -> tuple[int, int]:
-    """Store the batch's landed records by content; returns (versions stored, versions superseded)."""
+    """Store the batch's landed records (temp table `incoming`) by content; returns (versions stored, versions
+    superseded)."""
     table, batch_id = spec.raw_table, batch.batch_id
-    con.execute(f"create or replace temp table incoming as select * from {table} limit 0")
-    _insert(con, "incoming", batch.landed)
     # Unchanged records: the stored version was seen again.
     con.execute(
         f"""
@@ -331,7 +454,6 @@ def _store_versions(con: duckdb.DuckDBPyConnection, spec: SourceSpec, batch: _Ba
         """,
         [batch_id],
     ).fetchone()[0]
-    con.execute("drop table incoming")
     return stored_new, superseded
 
 
@@ -389,16 +511,10 @@ def land_file(
     started = time.monotonic()
     fetched_at = fetched_at or dt.datetime.now(dt.UTC)
     ensure_schema(con, spec)
-    digest = hashlib.sha256()
-    lines: list[tuple[int, bytes]] = []
     try:
-        for line_no, raw in read_lines(path):
-            digest.update(raw + b"\n")
-            lines.append((line_no, raw))
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        record_failed_fetch(con, spec, source_uri, run_id, fetched_at, f"cannot read {path.name}: {exc}")
-        raise SourceReadError(f"source {spec.name}: cannot read {source_uri}: {exc}") from exc
-    content_sha = digest.hexdigest()
+        content_sha = file_sha256(path)
+    except OSError as exc:
+        _read_failed(con, spec, path, source_uri, run_id, fetched_at, exc)
 
     latest = latest_batch(con, spec.name)
     if latest and latest.content_sha256 == content_sha:
@@ -406,9 +522,23 @@ def land_file(
         return BatchResult(latest.batch_id, spec.name, source_uri, "unchanged", 0, 0, 0, _ms(started))
 
     batch_id = f"{spec.name}-{fetched_at:%Y%m%dT%H%M%S}-{content_sha[:12]}"
-    batch = _Batch(spec, batch_id, source_uri, fetched_at)
-    for line_no, raw in lines:
-        batch.add_line(line_no, raw)
+    batch = _Batch(spec, batch_id, source_uri, fetched_at, dedupe=spec.bulk is None)
+    try:
+        landed = None
+        if spec.bulk is not None:
+            try:
+                landed = _stage_bulk(con, spec, path, batch)
+            except duckdb.InvalidInputException as exc:
+                # DuckDB's line reader refuses the file (CR line ends, raw control bytes): read it line by line.
+                log.warning("%s: %s is landed record by record (%s)", spec.name, path.name, str(exc).splitlines()[0])
+                batch = _Batch(spec, batch_id, source_uri, fetched_at)
+        if landed is None:
+            for line_no, raw in read_lines(path):
+                batch.add_line(line_no, raw)
+            _stage_rows(con, spec, batch.landed)
+            landed = len(batch.landed)
+    except (OSError, EOFError, gzip.BadGzipFile, duckdb.IOException) as exc:
+        _read_failed(con, spec, path, source_uri, run_id, fetched_at, exc)
 
     load_kind = load_kind or spec.load_kind
     con.execute("begin transaction")
@@ -416,6 +546,7 @@ def land_file(
         con.execute("delete from meta.quarantine where batch_id = ?", [batch_id])
         con.execute("delete from meta.batches where batch_id = ?", [batch_id])
         stored_new, superseded = _store_versions(con, spec, batch, full=load_kind == "full")
+        _drop_staged(con)
         _insert(con, "meta.quarantine", batch.quarantined)
         _insert(
             con,
@@ -433,7 +564,7 @@ def land_file(
                     "finished_at": dt.datetime.now(dt.UTC),
                     "duration_ms": _ms(started),
                     "received": batch.received,
-                    "landed": len(batch.landed),
+                    "landed": landed,
                     "quarantined": len(batch.quarantined),
                     "status": "landed",
                     "message": None,
@@ -454,7 +585,7 @@ def land_file(
         source_uri,
         "landed",
         batch.received,
-        len(batch.landed),
+        landed,
         len(batch.quarantined),
         _ms(started),
     )
@@ -498,6 +629,21 @@ def record_failed_fetch(con, spec: SourceSpec, source_uri: str, run_id: str, fet
             }
         ],
     )
+
+
+def file_sha256(path: Path) -> str:
+    """The hash of a source file's bytes as fetched: the same file again is an unchanged source. (Connectors write
+    the same content as the same bytes: keys sorted, gzip mtime 0.)"""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _read_failed(con, spec: SourceSpec, path: Path, source_uri: str, run_id: str, fetched_at, exc: Exception):
+    record_failed_fetch(con, spec, source_uri, run_id, fetched_at, f"cannot read {path.name}: {exc}")
+    raise SourceReadError(f"source {spec.name}: cannot read {source_uri}: {exc}") from exc
 
 
 def _ms(started: float) -> int:

@@ -1,8 +1,10 @@
 """Write-audit-publish: the candidate database of a fully checked run, its site and exports become one release,
 switched in atomically under `published/`.
 
-A release is a folder `releases/<run_id>/` holding a copy of the candidate database, the site (with the run's
-dbt docs and Data Docs), the exports and `RELEASE.json` with a sha256 of every file. `published` is a symbolic
+A release is a folder `releases/<run_id>/` holding the published part of the candidate database (everything
+readers use: marts, intermediate, rulebook, reference and meta tables, and the raw record versions that the kept
+scorecards' evidence names; not the national staging tables and raw register, which stay in the warehouse), the
+site (with the run's dbt docs and Data Docs), the exports and `RELEASE.json` with a sha256 of every file. `published` is a symbolic
 link to the current release, replaced with one rename: a reader sees the old release or the new one, never a
 mix, and a run that fails anywhere before the rename leaves the published output byte for byte as it was.
 """
@@ -94,16 +96,64 @@ def per_run_mart_tables(con) -> list[str]:
 
 def prepare_candidate(paths: Paths) -> None:
     """Before a run writes: start from the published database when there is no candidate, and drop the rows a
-    failed run left in the marts, so a later run never compares with an unpublished result."""
+    failed run left in the marts, so a later run never compares with an unpublished result.
+
+    A release holds only the raw records its evidence names, so a candidate started from one forgets the sources'
+    batches: the next run reads every source whole again."""
     paths.candidate.parent.mkdir(parents=True, exist_ok=True)
     if not paths.candidate.exists() and paths.published_db.exists():
         shutil.copy2(paths.published_db, paths.candidate)
+        with connect(paths.candidate) as con:
+            for (table,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'raw' "
+                "and table_catalog = current_database()"
+            ).fetchall():
+                con.execute(f"drop table raw.{table}")
+            con.execute("delete from meta.batches")
+            con.execute("delete from meta.fetches")
     if not paths.candidate.exists():
         return
     with connect(paths.candidate) as con:
         con.execute(RELEASES_DDL)
         for table in per_run_mart_tables(con):
             con.execute(f"delete from marts.{table} where run_id not in (select run_id from meta.releases)")
+
+
+def write_release_database(candidate: Path, target: Path) -> None:
+    """The published part of the candidate as a new DuckDB file, with the column comments (the docs readers see).
+
+    Left out: the staging schema (rebuilt from raw every night; the national CVR tables are GBs) and the raw
+    record versions no kept scorecard's evidence names (the whole register): `clusterscore audit` re-hashes the
+    named ones from this file, and `clusterscore reproduce` reads the full raw history from the warehouse."""
+    with connect(candidate) as con:
+        con.execute(f"attach '{target}' as release")
+        try:
+            tables = con.execute(
+                "select schema_name, table_name, comment from duckdb_tables() "
+                "where database_name = current_database() and schema_name <> 'staging' order by all"
+            ).fetchall()
+            for schema, table, comment in tables:
+                con.execute(f"create schema if not exists release.{schema}")
+                rows = f"select * from {schema}.{table}"
+                if schema == "raw":  # the versions some scorecard's evidence names
+                    rows += (
+                        " as r where exists (select 1 from marts.fct_indicator_evidence as e "
+                        f"where e.source_name = '{table}' and e.batch_id = r.batch_id and e.record_key = r.record_key)"
+                    )
+                con.execute(f"create table release.{schema}.{table} as {rows}")
+                if comment:
+                    con.execute(f"comment on table release.{schema}.{table} is {_literal(comment)}")
+            for schema, table, column, comment in con.execute(
+                "select schema_name, table_name, column_name, comment from duckdb_columns() "
+                "where database_name = current_database() and schema_name <> 'staging' and comment is not null"
+            ).fetchall():
+                con.execute(f'comment on column release.{schema}.{table}."{column}" is {_literal(comment)}')
+        finally:
+            con.execute("detach release")
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def publish(
@@ -131,7 +181,7 @@ def publish(
             shutil.rmtree(building)
         building.mkdir()
         database = building / "clusterscore.duckdb"
-        shutil.copy2(paths.candidate, database)
+        write_release_database(paths.candidate, database)
         export_run(database, building / "exports", run_id)
         build_site(database, building / "site", docs=docs)
         files = file_checksums(building)

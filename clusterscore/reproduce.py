@@ -1,8 +1,9 @@
 """Reproduce a past run's scorecard from what was kept: the raw records as they stood when the run ended (kept
-by content in the published database), the run's rulebook and scoring date (its audit-store record), and the
+by content in the warehouse), the run's rulebook and scoring date (its audit-store record), and the
 scoring models. The result is compared row by row with what the run published.
 
-The data is rolled back in a scratch copy of the published database: record versions stored after the run are
+The data is rolled back in a scratch copy of the warehouse (the candidate database, which keeps every raw record
+version; taken under the refresh lock, so never mid-run): record versions stored after the run are
 removed and versions superseded after it are current again; batches and fetch attempts after it are removed;
 freshness is judged at the run's end; later runs' mart rows are removed, earlier ones kept (a scorecard compares
 with the previous run). dbt then rebuilds the run's rows with its run id.
@@ -63,6 +64,7 @@ class Reproduction:
 
 
 def reproduce(paths: Paths, run_id: str, keep_workdir: bool = False) -> Reproduction:
+    from clusterscore.operations import refresh_lock
     from clusterscore.refresh import code_version
     from clusterscore.sources import SOURCES
 
@@ -71,13 +73,17 @@ def reproduce(paths: Paths, run_id: str, keep_workdir: bool = False) -> Reproduc
     if not run or not run.get("published"):
         known = ", ".join(r["run_id"] for r in recorded_runs(paths) if r.get("published")) or "none"
         raise ReproduceError(f"no published run {run_id!r} in the audit store; published runs: {known}")
-    if not paths.published_db.exists():
-        raise ReproduceError("nothing is published: the raw records are kept in the published database")
+    if not paths.published_db.exists() or not paths.candidate.exists():
+        raise ReproduceError("nothing is published, or the warehouse that keeps the raw records is missing")
     cutoff = run["finished_at"]
     workdir = Path(tempfile.mkdtemp(prefix="clusterscore-reproduce-"))
     try:
         database = workdir / "clusterscore.duckdb"  # same file name, so dbt's relation names are the same
-        shutil.copy2(paths.published_db, database)
+        with refresh_lock(paths):
+            shutil.copy2(paths.candidate, database)
+            wal = paths.candidate.with_name(paths.candidate.name + ".wal")
+            if wal.exists():
+                shutil.copy2(wal, database.with_name(database.name + ".wal"))
         _roll_back(database, run_id, cutoff, [spec.raw_table for spec in SOURCES.values()])
         project = _project_with_rulebook(workdir, record)
         _dbt(project, database, run_id, run.get("as_of_date"))

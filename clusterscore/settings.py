@@ -59,6 +59,11 @@ class Paths:
     def dagster_home(self) -> Path:
         return self.home / "dagster"
 
+    def dbt_target(self, invocation: str) -> Path:
+        """dbt's target folder for one kind of invocation (a step, the docs). Kept per home, not per run, so the
+        next run finds dbt's partial-parse state for this very profile and skips a full parse (~10 s)."""
+        return self.home / "dbt-target" / invocation
+
     @property
     def gx_root(self) -> Path:
         """Great Expectations runtime context: validation results and Data Docs (suites stay in the repo)."""
@@ -91,6 +96,13 @@ def shown_path(path: Path) -> str:
         return str(Path(path).relative_to(REPO_ROOT))
     except ValueError:
         return str(path)
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory limit for the warehouse (CLUSTERSCORE_DUCKDB_MEMORY_LIMIT, default 2GB), for landing, checks
+    and dbt alike; beyond it DuckDB spills to disk. Two processes (the run and dbt) never hold it at once, so a
+    national refresh stays under its 4 GB budget (bench/README.md)."""
+    return os.environ.get("CLUSTERSCORE_DUCKDB_MEMORY_LIMIT") or "2GB"
 
 
 def expectations_dir() -> Path:
@@ -132,6 +144,7 @@ def export_environment(paths: Paths) -> None:
         instance_config.write_text(DAGSTER_YAML, encoding="utf-8")
     os.environ["CLUSTERSCORE_HOME"] = str(paths.home)
     os.environ["CLUSTERSCORE_DUCKDB_PATH"] = str(paths.candidate)
+    os.environ["CLUSTERSCORE_DUCKDB_MEMORY_LIMIT"] = duckdb_memory_limit()  # read by dbt_project/profiles.yml
     os.environ.setdefault("DAGSTER_HOME", str(paths.dagster_home))
     as_of = sample_as_of()
     if as_of:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from clusterscore.settings import get_paths
+from clusterscore.settings import duckdb_memory_limit, get_paths
 
 
 @contextmanager
@@ -16,6 +16,7 @@ def connect(path: str | Path | None = None, read_only: bool = False) -> Iterator
     target = Path(path) if path else get_paths().candidate
     target.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(target), read_only=read_only)
+    con.execute(f"set memory_limit = '{duckdb_memory_limit()}'")
     try:
         yield con
     finally:

@@ -4,7 +4,7 @@ The asset runs only when everything upstream materialised; blocking checks stop 
 reads the run's own check results first and refuses to publish if any failed, whatever their blocking flag.
 """
 
-import shutil
+from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
@@ -34,10 +34,12 @@ def failed_checks(instance: dg.DagsterInstance, run_id: str) -> list[str]:
     return failed
 
 
-def dbt_docs(dbt: DbtCliResource, record: RunRecord):
+def dbt_docs(dbt: DbtCliResource, record: RunRecord, target: Path):
     """dbt docs of this run as one static page (models, columns, tests and the lineage graph), kept compressed
     in the run's record; returns the folder the site copies it from."""
-    invocation = dbt.cli(["--quiet", "docs", "generate", "--static"], manifest=dbt_project.manifest_path).wait()
+    invocation = dbt.cli(
+        ["--quiet", "docs", "generate", "--static"], manifest=dbt_project.manifest_path, target_path=target
+    ).wait()
     folder = invocation.target_path / "site"
     folder.mkdir(exist_ok=True)
     (invocation.target_path / "static_index.html").replace(folder / "index.html")
@@ -64,7 +66,7 @@ def release(context: dg.AssetExecutionContext, warehouse: Warehouse, dbt: DbtCli
     lineage = column_lineage(context.instance, SCORECARD_KEY)
     record.write_json("lineage/scorecard_columns.json", lineage)
     docs = {
-        "dbt-docs": dbt_docs(dbt, record),
+        "dbt-docs": dbt_docs(dbt, record, paths.dbt_target("docs")),
         "lineage": lineage_page(lineage, record.path("lineage/index.html").parent),
     }
     data_docs = paths.gx_root / "gx" / "uncommitted" / "data_docs" / "local_site"
@@ -74,7 +76,6 @@ def release(context: dg.AssetExecutionContext, warehouse: Warehouse, dbt: DbtCli
         record.keep_file(f"rulebook/{seed.name}", seed)
     rulebook_version = dbt_project_vars()["rulebook_version"]
     published = publish(paths, run_id, rulebook_version, docs)
-    shutil.rmtree(docs["dbt-docs"].parent, ignore_errors=True)  # the dbt target folder of the docs invocation
     record.write_json(
         "release.json",
         {"run_id": run_id, "published_at": published.published_at, "files": published.files},

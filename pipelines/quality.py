@@ -30,7 +30,8 @@ def build_gx_check(suite: str, asset_key: list[str], notes: str) -> dg.AssetChec
             severity=dg.AssetCheckSeverity.ERROR,
             description=outcome.summary(),
             metadata={
-                "rows_validated": len(frame),
+                # A profile suite validates one row that describes the whole table: report the table's rows.
+                "rows_validated": int(frame["row_count"].iloc[0]) if "row_count" in frame else len(frame),
                 "expectations": outcome.evaluated,
                 "failed": outcome.failed,
                 "failures": dg.MetadataValue.json(outcome.failures),

@@ -113,7 +113,7 @@ def test_history_lists_both_runs_with_everything_the_audit_store_keeps(two_runs)
 
 def test_raw_records_are_kept_by_content(two_runs):
     paths, _, second, _ = two_runs
-    with duckdb.connect(str(paths.published_db), read_only=True) as con:
+    with duckdb.connect(str(paths.candidate), read_only=True) as con:  # the warehouse keeps every version
         batches = dict(
             con.execute(
                 "select source_name, stored_new from meta.batches where run_id = ? and status = 'landed'",
@@ -127,6 +127,18 @@ def test_raw_records_are_kept_by_content(two_runs):
             "select count(*) from raw.cluster_submissions where superseded_at is not null"
         ).fetchone()[0]
     assert superseded > 300  # Nordlys's member lines beyond the first 12 are no longer current, but still kept
+    # The release keeps only what readers use: no staging, and the raw versions some kept scorecard names.
+    with duckdb.connect(str(paths.published_db), read_only=True) as con:
+        schemas = {s for (s,) in con.execute("select distinct schema_name from duckdb_tables()").fetchall()}
+        unnamed = con.execute(
+            "select count(*) from raw.cvr_companies as r where not exists (select 1 from "
+            "marts.fct_indicator_evidence as e where e.source_name = 'cvr_companies' and e.batch_id = r.batch_id "
+            "and e.record_key = r.record_key)"
+        ).fetchone()[0]
+        released = con.execute("select count(*) from raw.cvr_companies").fetchone()[0]
+        comments = con.execute("select count(*) from duckdb_columns() where comment is not null").fetchone()[0]
+    assert "staging" not in schemas and {"raw", "marts", "meta", "rulebook", "intermediate"} <= schemas
+    assert unnamed == 0 and 0 < released < 2359 and comments > 50
 
 
 def test_the_old_number_is_audited_after_the_data_changed(two_runs):
@@ -155,7 +167,7 @@ def test_a_reproduction_that_differs_is_reported(two_runs, tmp_path):
     """The comparison can fail: with the published scorecard of the old run altered, it must differ."""
     paths, first, _, _ = two_runs
     home = tmp_path / "home"
-    shutil.copytree(paths.home, home, symlinks=True, ignore=shutil.ignore_patterns("dagster", "candidate"))
+    shutil.copytree(paths.home, home, symlinks=True, ignore=shutil.ignore_patterns("dagster"))
     altered = use_home(home)
     with duckdb.connect(str(altered.published_db)) as con:
         con.execute("update marts.scorecard set total_score_pct = 1.0 where run_id = ?", [first.run_id])

@@ -26,7 +26,9 @@ def test_asset_keys_and_groups_follow_the_layers():
         assert graph.get(key).group_name == key.path[0], key
         by_layer.setdefault(key.path[0], set()).add(key.path[-1])
     assert by_layer["raw"] == set(SOURCES)
-    assert all(name.startswith("stg_") for name in by_layer["staging"])
+    # staging models, and the one base model that parses each CVR document once for them
+    assert all(name.startswith("stg_") for name in by_layer["staging"] - {"base_cvr__company_documents"})
+    assert "base_cvr__company_documents" in by_layer["staging"]
     assert all(name.startswith("ref_") for name in by_layer["reference"])
     assert all(name.startswith("rulebook_") for name in by_layer["rulebook"])
     assert all(name.startswith("int_") for name in by_layer["intermediate"])
@@ -45,8 +47,10 @@ def test_every_raw_asset_has_blocking_quality_and_reconciliation_checks():
 
 def test_staging_models_read_the_raw_assets():
     graph = load_defs().resolve_asset_graph()
-    upstream = graph.get(dg.AssetKey(["staging", "stg_cvr__companies"])).parent_keys
-    assert dg.AssetKey(["raw", "cvr_companies"]) in upstream
+    base = dg.AssetKey(["staging", "base_cvr__company_documents"])
+    assert dg.AssetKey(["raw", "cvr_companies"]) in graph.get(base).parent_keys
+    assert base in graph.get(dg.AssetKey(["staging", "stg_cvr__companies"])).parent_keys
+    assert base in graph.get(dg.AssetKey(["staging", "stg_cvr__participant_roles"])).parent_keys
 
 
 def test_staging_and_scoring_are_separate_steps_so_staging_checks_can_block_scoring():

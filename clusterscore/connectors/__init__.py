@@ -10,7 +10,6 @@ SourceLayoutError, SourceConfigError.
 """
 
 import datetime as dt
-import gzip
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +46,7 @@ class FetchResult:
 
     path: Path
     source_uri: str
-    records_written: int
+    records_written: int | None  # None for a sample file: landing counts it (no extra pass over a national file)
     load_kind: str  # full | incremental
     details: dict = field(default_factory=dict)
 
@@ -59,12 +58,6 @@ def _file_uri(path: Path) -> str:
         return f"file:{path.relative_to(REPO_ROOT).as_posix()}"
     except ValueError:
         return path.as_uri()
-
-
-def _count_lines(path: Path) -> int:
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as handle:
-        return sum(1 for line in handle if line.strip())
 
 
 def fetch(
@@ -87,7 +80,11 @@ def fetch(
     settings = settings or source_settings(source_name)
     if not settings.is_live:
         path = sample_dir() / spec.sample_file
-        return FetchResult(path, _file_uri(path), _count_lines(path), spec.load_kind, {"mode": "sample"})
+        # A sample CVR file read "incremental" holds changed documents only, as the live incremental read returns.
+        load_kind = (
+            "incremental" if source_name == "cvr_companies" and settings.read == "incremental" else spec.load_kind
+        )
+        return FetchResult(path, _file_uri(path), None, load_kind, {"mode": "sample"})
     if dest_path is None:
         raise ValueError("live mode needs dest_path, the file to write")
     dest_path = Path(dest_path)

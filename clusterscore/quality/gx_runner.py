@@ -3,6 +3,10 @@
 GX's SQL route on DuckDB is broken (MetricResolutionError), so tables are read from DuckDB into pandas and
 validated there, with only the columns a suite needs. The runtime context (results, Data Docs) lives under
 CLUSTERSCORE_HOME/gx; the suites themselves stay in the repo.
+
+Tables of national size (the CVR register: 2.2 million companies) are not pulled into pandas. Their suites are
+profile suites: DuckDB counts the rows breaking each rule in one pass and returns one row (the profile), with up to
+five example values per rule, and GX checks the counts (see `profile_query`).
 """
 
 from __future__ import annotations
@@ -15,9 +19,21 @@ from pathlib import Path
 
 import pandas as pd
 
+from clusterscore.cvr_numbers import valid_cvr_sql
 from clusterscore.settings import expectations_dir, get_paths
 
 log = logging.getLogger(__name__)
+
+PROFILE_EXAMPLES = 5  # example values kept per profile rule
+EXAMPLES_SUFFIX = "_examples"  # the profile column holding a rule's examples, as one string: `<rule>_examples`
+
+# SQL functions a profile's rules may call, registered on the connection (as temporary macros) before it runs.
+# valid_cvr(value): true when value (text or integer) is a valid CVR number (8 digits, modulus 11), false for any
+# other value, null for null (so a rule ignores it, as GX does); clusterscore.cvr_numbers' SQL check.
+PROFILE_SQL_MACROS = (
+    "create or replace temp macro valid_cvr(value) as "
+    f"case when value is not null then {valid_cvr_sql('cast(value as varchar)')} end",
+)
 
 
 @dataclass
@@ -33,8 +49,14 @@ class SuiteOutcome:
     def summary(self) -> str:
         if self.success:
             return f"{self.suite}: all {self.evaluated} expectations met"
-        listed = "; ".join(f"{f['expectation']}({f.get('column') or ''}): {f['observed']}" for f in self.failures)
+        listed = "; ".join(_describe(f) for f in self.failures)
         return f"{self.suite}: {self.failed} of {self.evaluated} expectations failed: {listed}"
+
+
+def _describe(failure: dict) -> str:
+    if "row_rule" in failure:  # a profile rule: its name, the count and examples, and the row rule it stands for
+        return f"{failure['column']}: {failure['observed']} [{failure['row_rule']}]"
+    return f"{failure['expectation']}({failure.get('column') or ''}): {failure['observed']}"
 
 
 def suite_path(suite: str) -> Path:
@@ -101,15 +123,7 @@ def validate(suite: str, frame: pd.DataFrame) -> SuiteOutcome:
     )
     result = checkpoint.run(batch_parameters={"dataframe": frame})
     (validation,) = result.run_results.values()
-    failures = [
-        {
-            "expectation": r.expectation_config.type,
-            "column": r.expectation_config.kwargs.get("column"),
-            "observed": _observed(r.result),
-        }
-        for r in validation.results
-        if not r.success
-    ]
+    failures = [_failure(r, frame) for r in validation.results if not r.success]
     stats = validation.statistics
     docs = context.get_docs_sites_urls()
     return SuiteOutcome(
@@ -121,6 +135,24 @@ def validate(suite: str, frame: pd.DataFrame) -> SuiteOutcome:
         docs_index=docs[0]["site_url"] if docs else None,
         result=validation.to_json_dict(),
     )
+
+
+def _failure(r, frame: pd.DataFrame) -> dict:
+    config = r.expectation_config
+    failure = {"expectation": config.type, "column": config.kwargs.get("column")}
+    rule = (config.meta or {}).get("profile")
+    if rule is None or len(frame) != 1 or failure["column"] not in frame.columns:
+        return {**failure, "observed": _observed(r.result)}
+    # A profile rule: what was counted, from the one profile row GX checked, with that rule's examples.
+    value = frame[failure["column"]].iloc[0]
+    observed = "observed " + (
+        "no rows" if pd.isna(value) else f"{value:.4g}" if isinstance(value, float) else str(value)
+    )
+    examples_column = failure["column"] + EXAMPLES_SUFFIX
+    examples = frame[examples_column].iloc[0] if examples_column in frame.columns else None
+    if examples:
+        observed += f" (e.g. {examples})"
+    return {**failure, "observed": observed, "examples": examples or "", "row_rule": rule.get("row_rule", "")}
 
 
 def _observed(result: dict) -> str:
@@ -136,11 +168,19 @@ def suite_frame(con, suite: str) -> pd.DataFrame:
     """The rows a suite validates, read from DuckDB: only the columns it needs, plus derived ones.
 
     A suite's meta names either a `relation` (a staging model) or a `query` (raw landing, which reads the
-    payload of the latest batch); `derived` adds columns computed in Python, such as the modulus-11 check.
+    payload of the latest batch); `derived` adds columns computed in Python, such as the modulus-11 check. A
+    profile suite (meta `profile`) gets its one-row profile instead (`profile_query`).
     """
     from clusterscore.cvr_numbers import is_valid_cvr
 
     spec = load_suite_spec(suite)["meta"]["clusterscore"]
+    if "profile" in spec:
+        for macro in PROFILE_SQL_MACROS:
+            con.execute(macro)
+        frame = con.execute(profile_query(suite)).df()
+        if len(frame) != 1:
+            raise ValueError(f"suite {suite}: a profile is one row, the query gave {len(frame)}")
+        return frame
     derived: dict = spec.get("derived", {})
     if "relation" in spec:
         wanted = [c for c in suite_columns(suite) if c not in derived]
@@ -154,3 +194,39 @@ def suite_frame(con, suite: str) -> pd.DataFrame:
             raise ValueError(f"suite {suite}: unknown derived column rule {kind!r}")
         frame[column] = [None if v is None or v != v else is_valid_cvr(str(v)) for v in frame[source_column]]
     return frame
+
+
+def profile_query(suite: str) -> str:
+    """The SQL of a profile suite's one-row profile.
+
+    The suite's meta `profile.rows` is the SQL of the rows to profile. The profile has `row_count`, and per
+    expectation whose meta `profile` gives an SQL condition on those rows (`count_where` or `share_where`):
+    - a column named as the expectation's column: the number (or the share) of rows meeting the condition;
+    - `<column>_examples`: up to PROFILE_EXAMPLES distinct values of the SQL expression `examples` over those
+      rows (taken from its 2 * PROFILE_EXAMPLES smallest), in order, as one string ('' when there are none).
+    Conditions may call the PROFILE_SQL_MACROS. A row for which a condition is null (e.g. a regex on a null
+    value) is not counted, as GX's row-level expectations ignore nulls.
+    """
+    spec = load_suite_spec(suite)
+    rows = spec["meta"]["clusterscore"]["profile"]["rows"]
+    columns = ["count(*) as row_count"]
+    seen = {"row_count"}
+    for expectation in spec["expectations"]:
+        rule = expectation.get("meta", {}).get("profile", {})
+        where = rule.get("count_where") or rule.get("share_where")
+        if where is None:
+            continue
+        column = expectation["kwargs"]["column"]
+        if column in seen:
+            raise ValueError(f"suite {suite}: profile column {column} is defined twice")
+        seen.add(column)
+        counted = f"count(*) filter (where {where})"
+        columns.append(
+            f"{counted} as {column}" if "count_where" in rule else f"{counted} / nullif(count(*), 0) as {column}"
+        )
+        # The smallest values, not a distinct aggregate: its memory stays bounded however many rows break a rule.
+        smallest = f"min({rule['examples']}, {2 * PROFILE_EXAMPLES}) filter (where {where})"
+        examples = f"list_sort(list_distinct({smallest}))[1:{PROFILE_EXAMPLES}]"
+        columns.append(f"coalesce(array_to_string({examples}, ', '), '') as {column}{EXAMPLES_SUFFIX}")
+    listed = ",\n    ".join(columns)
+    return f"with profiled as (\n{rows}\n)\nselect\n    {listed}\nfrom profiled"

@@ -31,6 +31,17 @@ def single(record_type: str, model: type[BaseModel], key: Callable[[dict], str])
 
 
 @dataclass(frozen=True)
+class BulkRules:
+    """A source large enough to be checked in DuckDB (clusterscore/sources/sql_check.py): one record a line, its
+    model, and its record key as SQL over `doc`, the line parsed into the model's structure. Must agree with the
+    source's Python key function for every record the model accepts (tests/test_landing.py checks it)."""
+
+    record_type: str
+    model: type[BaseModel]
+    key_sql: str
+
+
+@dataclass(frozen=True)
 class SourceSpec:
     name: str
     description: str
@@ -38,6 +49,7 @@ class SourceSpec:
     live_uri: str  # the public service this source imitates or reads
     split: Callable[[Any], Iterator[RawRecord]]
     load_kind: str = "full"  # full: each batch is a complete snapshot; incremental: changed records only
+    bulk: BulkRules | None = None  # checked in DuckDB, the model asked only about the rows SQL cannot pass
 
     @property
     def raw_table(self) -> str:

@@ -2,7 +2,18 @@
     JSON structures of the CVR arrays the staging models read, for DuckDB's from_json. Fields not named here are
     not read (they stay in the raw payload).
 -#}
-{% macro cvr_json_type(name) -%}
+{#- The structure of the whole company document: every array above plus the scalar fields the models read, so a
+    document is parsed once. #}
+{% macro cvr_document_json_type() -%}
+    {%- set fields = ['"cvrNummer": "VARCHAR"', '"enhedsNummer": "BIGINT"', '"stiftelsesDato": "VARCHAR"',
+        '"sidstOpdateret": "VARCHAR"'] -%}
+    {%- for name, structure in cvr_json_types().items() -%}
+        {%- do fields.append('"' ~ name ~ '": ' ~ structure) -%}
+    {%- endfor -%}
+    '{"_source": {"Vrvirksomhed": { {{- fields | join(", ") -}} }}}'
+{%- endmacro %}
+
+{% macro cvr_json_types() -%}
     {%- set periode = '"periode": {"gyldigFra": "DATE", "gyldigTil": "DATE"}' -%}
     {%- set values = '[{"vaerdi": "VARCHAR", ' ~ periode ~ '}]' -%}
     {%- set types = {
@@ -23,5 +34,5 @@
             ~ '"organisationer": [{"hovedtype": "VARCHAR", "organisationsNavn": [{"navn": "VARCHAR", ' ~ periode ~ '}], '
             ~ '"medlemsData": [{"attributter": [{"type": "VARCHAR", "vaerdier": ' ~ values ~ '}]}]}]}]',
     } -%}
-    '{{ types[name] }}'
+    {{ return(types) }}
 {%- endmacro %}

@@ -1,19 +1,20 @@
 -- One row per company: the current value of each bitemporal array, typed and renamed. The denormalised
--- virksomhedMetadata block is only a fallback, since some documents lack it.
+-- virksomhedMetadata block is only a fallback, since some documents lack it. Incremental over the parsed
+-- documents (macros/changed_records.sql): a night rebuilds only the companies whose document changed.
+{{
+    config(
+        materialized='incremental',
+        unique_key='cvr_number',
+        incremental_strategy='delete+insert',
+        post_hook="{{ drop_rows_no_longer_current(ref('base_cvr__company_documents')) }}",
+    )
+}}
+
 with
 
-source as (
-    {{ current_records('cvr', 'cvr_companies') }}
-),
-
 documents as (
-    select
-        batch_id,
-        record_key,
-        record_hash,
-        fetched_at,
-        payload -> '$._source.Vrvirksomhed' as company_doc
-    from source
+    select * from {{ ref('base_cvr__company_documents') }}
+    where true {{ only_versions_not_held() }}
 ),
 
 arrays as (
@@ -22,17 +23,16 @@ arrays as (
         record_hash,
         fetched_at,
         company_doc,
-        from_json(company_doc -> '$.navne', {{ cvr_json_type('navne') }}) as name_items,
-        from_json(company_doc -> '$.virksomhedsform', {{ cvr_json_type('virksomhedsform') }}) as legal_forms,
-        from_json(company_doc -> '$.virksomhedsstatus', {{ cvr_json_type('virksomhedsstatus') }}) as statuses,
-        from_json(company_doc -> '$.hovedbranche', {{ cvr_json_type('hovedbranche') }}) as industries,
-        from_json(company_doc -> '$.beliggenhedsadresse', {{ cvr_json_type('beliggenhedsadresse') }}) as addresses,
-        from_json(company_doc -> '$.aarsbeskaeftigelse', {{ cvr_json_type('aarsbeskaeftigelse') }}) as employment,
+        company_doc.navne as name_items,
+        company_doc.virksomhedsform as legal_forms,
+        company_doc.virksomhedsstatus as statuses,
+        company_doc.hovedbranche as industries,
+        company_doc.beliggenhedsadresse as addresses,
+        company_doc.aarsbeskaeftigelse as employment,
         list_filter(
-            from_json(company_doc -> '$.attributter', {{ cvr_json_type('attributter') }}),
-            lambda attribute: attribute.type = 'REVISION_FRAVALGT'
+            company_doc.attributter, lambda attribute: attribute.type = 'REVISION_FRAVALGT'
         ) as audit_waiver_attributes,
-        from_json(company_doc -> '$.virksomhedMetadata', {{ cvr_json_type('virksomhedMetadata') }}) as metadata
+        company_doc.virksomhedMetadata as metadata
     from documents
 ),
 
@@ -54,8 +54,8 @@ current_values as (
 
 renamed as (
     select
-        company_doc ->> '$.cvrNummer' as cvr_number,
-        cast(company_doc ->> '$.enhedsNummer' as bigint) as unit_number,
+        company_doc.cvrNummer as cvr_number,
+        company_doc.enhedsNummer as unit_number,
         current_name.navn as company_name,
         current_legal_form.virksomhedsformkode as legal_form_code,
         current_legal_form.langBeskrivelse as legal_form_name,
@@ -66,7 +66,7 @@ renamed as (
         current_address.kommune.kommuneKode as municipality_code,
         current_address.postnummer as postcode,
         coalesce(current_address.landekode, 'DK') as country_code,
-        try_cast(coalesce(company_doc ->> '$.stiftelsesDato', metadata.stiftelsesDato) as date) as founded_on,
+        try_cast(coalesce(company_doc.stiftelsesDato, metadata.stiftelsesDato) as date) as founded_on,
         coalesce(latest_employment.aar, metadata.nyesteAarsbeskaeftigelse.aar) as employment_year,
         coalesce(latest_employment.antalAnsatte, metadata.nyesteAarsbeskaeftigelse.antalAnsatte) as employees,
         coalesce(
@@ -74,7 +74,7 @@ renamed as (
         ) as employment_band,
         try_cast(audit_waiver.vaerdi as boolean) as is_audit_waived,
         metadata is not null as has_metadata_block,
-        cast(company_doc ->> '$.sidstOpdateret' as timestamptz) as registry_updated_at,
+        cast(company_doc.sidstOpdateret as timestamptz) as registry_updated_at,
         batch_id,
         record_hash,
         fetched_at

@@ -1,22 +1,28 @@
 -- One row per role period a participant holds in a company (board, management, auditor, ...). Personal names
 -- are left behind on purpose: roles are published as roles and counts, never as names.
+{{
+    config(
+        materialized='incremental',
+        unique_key='cvr_number',
+        incremental_strategy='delete+insert',
+        post_hook="{{ drop_rows_no_longer_current(ref('base_cvr__company_documents')) }}",
+    )
+}}
+
 with
 
-companies as (
-    {{ current_records('cvr', 'cvr_companies') }}
+documents as (
+    select * from {{ ref('base_cvr__company_documents') }}
+    where true {{ only_versions_not_held() }}
 ),
 
 relations as (
     select
-        companies.payload ->> '$._source.Vrvirksomhed.cvrNummer' as cvr_number,
-        companies.batch_id,
-        companies.record_hash,
-        unnest(
-            from_json(
-                companies.payload -> '$._source.Vrvirksomhed.deltagerRelation', {{ cvr_json_type('deltagerRelation') }}
-            )
-        ) as relation
-    from companies
+        company_doc.cvrNummer as cvr_number,
+        batch_id,
+        record_hash,
+        unnest(company_doc.deltagerRelation) as relation
+    from documents
 ),
 
 organisations as (

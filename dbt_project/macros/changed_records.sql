@@ -1,0 +1,18 @@
+{#-
+    Incremental staging of a national source (CVR: 2.2 million documents). A model keeps one row set per record
+    version and records its `record_hash`; a run then reads only the versions it does not hold yet (new or changed
+    documents: about 1 % a night) and replaces the rows of their key (`delete+insert` on the model's unique key).
+    `drop_rows_no_longer_current` (a post-hook) removes the rows of versions that are no longer current upstream
+    (a company gone from a full batch, or a version rolled back when a past run is reproduced), so the table always
+    equals a full rebuild over the current records.
+-#}
+{% macro only_versions_not_held(hash_column='record_hash') -%}
+    {%- if is_incremental() %}
+    and {{ hash_column }} not in (select held.record_hash from {{ this }} as held)
+    {%- endif %}
+{%- endmacro %}
+
+{% macro drop_rows_no_longer_current(upstream) -%}
+    delete from {{ this }}
+    where record_hash not in (select current_versions.record_hash from {{ upstream }} as current_versions)
+{%- endmacro %}

@@ -1,0 +1,144 @@
+"""Bulk landing (CVR, checked in DuckDB) lands exactly what record-by-record landing with the model lands: the same
+records, keys, hashes and line numbers, and the same quarantine with the same field and reason, on the bundled
+sample and on every way of breaking a good document we could think of. The SQL check may send a good record to
+the model; it must never pass one the model refuses."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import gzip
+import logging
+
+import duckdb
+import orjson
+import pytest
+
+from clusterscore.cvr_numbers import check_digit
+from clusterscore.landing import land_file
+from clusterscore.settings import SAMPLE_DIR
+from clusterscore.sources import SOURCES
+
+BULK = SOURCES["cvr_companies"]
+BY_RECORD = dataclasses.replace(BULK, bulk=None)
+BROKEN_VALUES = [None, "x", "", 12, -1, 1.5, True, [], {}, [None], [1], {"a": 1}, "2019-02-30", "1899-12-31T24:00"]
+
+
+def land_both(tmp_path, path):
+    """Land the file both ways, each into its own DuckDB file; return what each landed and quarantined."""
+    outcomes = []
+    for name, spec in (("bulk", BULK), ("by_record", BY_RECORD)):
+        with duckdb.connect(str(tmp_path / f"{name}.duckdb")) as con:
+            result = land_file(con, spec, path, "file:test/cvr.jsonl.gz", run_id="test")
+            landed = con.execute(
+                "select line_no, record_key, record_hash, record_type from raw.cvr_companies order by line_no"
+            ).fetchall()
+            quarantined = con.execute(
+                "select line_no, record_key, field, reason, errors from meta.quarantine order by line_no, record_key"
+            ).fetchall()
+            outcomes.append(((result.received, result.landed, result.quarantined), landed, quarantined))
+    return outcomes
+
+
+def write(path, lines: list[bytes]):
+    with gzip.open(path, "wb") as handle:
+        handle.write(b"".join(line + b"\n" for line in lines))
+    return path
+
+
+def canonical(value) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
+def valid_cvr(n: int) -> int:
+    prefix = 2000000 + n
+    while check_digit(prefix) is None:
+        prefix += 1
+    return prefix * 10 + check_digit(prefix)
+
+
+def leaves(value, path=()):
+    """Every path into a JSON value (objects and lists included), the root excluded."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield (*path, key)
+            yield from leaves(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield (*path, index)
+            yield from leaves(item, (*path, index))
+
+
+def replaced(document, path, new, delete=False):
+    changed = copy.deepcopy(document)
+    holder = changed
+    for part in path[:-1]:
+        holder = holder[part]
+    if delete:
+        del holder[path[-1]]
+    else:
+        holder[path[-1]] = new
+    return changed
+
+
+def test_the_sample_lands_the_same_in_bulk_as_record_by_record(tmp_path):
+    bulk, by_record = land_both(tmp_path, SAMPLE_DIR / BULK.sample_file)
+    assert bulk == by_record
+    assert bulk[0][2] > 0  # the sample's deliberately bad documents are there
+
+
+def test_every_broken_field_is_quarantined_alike_and_nothing_bad_passes_sql(tmp_path):
+    with gzip.open(SAMPLE_DIR / BULK.sample_file, "rb") as handle:
+        hits = [orjson.loads(line) for line in handle]
+    # The richest good document: most fields, with participants and employment.
+    template = max((h for h in hits if "_source" in h), key=lambda h: len(canonical(h)))
+    lines, n = [], 0
+    for path in leaves(template["_source"]):
+        if any(isinstance(part, int) and part > 0 for part in path):
+            continue  # the first item of a list stands for the rest
+        variants = [replaced(template["_source"], path, value) for value in BROKEN_VALUES]
+        if not isinstance(path[-1], int):
+            variants.append(replaced(template["_source"], path, None, delete=True))
+        for variant in variants:
+            n += 1
+            document = variant.get("Vrvirksomhed")
+            if isinstance(document, dict) and path[-1] != "cvrNummer" and "cvrNummer" in document:
+                document["cvrNummer"] = valid_cvr(n)  # distinct keys, so only the broken field decides
+            lines.append(canonical({**template, "_source": variant}))
+    lines += [b"", b"   ", b"{not json", b"[1, 2]", b"7", canonical(template), canonical(template)]  # blank, dup
+    bulk, by_record = land_both(tmp_path, write(tmp_path / "broken.jsonl.gz", lines))
+    assert bulk == by_record
+    counts = bulk[0]
+    assert counts[0] == counts[1] + counts[2] and counts[2] > 1000 and counts[1] > 100
+
+
+def test_line_numbers_count_blank_lines(tmp_path):
+    with gzip.open(SAMPLE_DIR / BULK.sample_file, "rb") as handle:
+        good = [line.rstrip(b"\n") for line in handle][:3]
+    bulk, by_record = land_both(tmp_path, write(tmp_path / "gaps.jsonl.gz", [b"", good[0], b"", b"", good[1], good[2]]))
+    assert bulk == by_record
+    assert [row[0] for row in bulk[1]] == [2, 5, 6]
+
+
+def test_a_file_duckdb_cannot_read_by_lines_is_landed_record_by_record(tmp_path, caplog):
+    with gzip.open(SAMPLE_DIR / BULK.sample_file, "rb") as handle:
+        good = [line.rstrip(b"\n") for line in handle][:3]
+    path = tmp_path / "crlf.jsonl.gz"
+    with gzip.open(path, "wb") as handle:
+        handle.write(b"".join(line + b"\r\n" for line in good))
+    with caplog.at_level(logging.WARNING, logger="clusterscore.landing"):
+        bulk, by_record = land_both(tmp_path, path)
+    assert bulk == by_record and bulk[0] == (3, 3, 0)
+    assert "landed record by record" in caplog.text
+
+
+# A document with no company, and a CVR number whose last digit is a full-width nine (Python's isdigit says yes).
+FULLWIDTH_NINE = "\uff19"
+
+
+@pytest.mark.parametrize(
+    "hit", [{"_id": "x"}, {"_source": {"Vrvirksomhed": {"cvrNummer": "1000000" + FULLWIDTH_NINE}}}]
+)
+def test_odd_documents_agree(tmp_path, hit):
+    bulk, by_record = land_both(tmp_path, write(tmp_path / "odd.jsonl.gz", [canonical(hit)]))
+    assert bulk == by_record and bulk[0] == (1, 0, 1)

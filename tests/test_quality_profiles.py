@@ -1,0 +1,277 @@
+"""The CVR suites at national scale are profile suites: DuckDB counts the rows breaking each rule (one row, with
+examples), Great Expectations checks the counts. Real DuckDB files, real GX; good data passes, and each kind of bad
+row fails its rule, named with its examples."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import random
+
+import duckdb
+import pytest
+
+from clusterscore.cvr_numbers import CvrAllocator, is_valid_cvr
+from clusterscore.landing import ensure_schema
+from clusterscore.quality.gx_runner import PROFILE_SQL_MACROS, suite_frame, validate
+from clusterscore.sources import SOURCES
+
+STATUSES = ["NORMAL", "AKTIV", "OPHØRT", "UNDER KONKURS", "OPLØST EFTER FUSION", "SLETTET"]
+BANDS = ["ANTAL_0_0", "ANTAL_1_1", "ANTAL_2_4", "ANTAL_10_19", "ANTAL_1000_999999"]
+T0 = dt.datetime(2026, 1, 5, 2, 0, tzinfo=dt.UTC)
+
+
+def failures_by_column(outcome) -> dict[str, dict]:
+    return {f["column"]: f for f in outcome.failures}
+
+
+# --- the modulus-11 check in SQL -------------------------------------------------------------------------------
+
+
+def test_the_sql_cvr_check_agrees_with_the_python_one():
+    allocator = CvrAllocator(random.Random(11))
+    rng = random.Random(12)
+    values = [str(allocator.next()) for _ in range(2_000)] + [str(allocator.next_invalid()) for _ in range(2_000)]
+    values += [str(rng.randrange(10**7, 10**8)) for _ in range(5_000)]
+    values += [
+        "61126228",
+        "01126228",
+        "6112622",
+        "611262280",
+        "6112622x",
+        "abcdefgh",
+        "",
+        " 6112622",
+        "\uff16\uff11\uff11\uff12\uff16\uff12\uff12\uff18",  # full-width digits,
+    ]
+    with duckdb.connect() as con:
+        for macro in PROFILE_SQL_MACROS:
+            con.execute(macro)
+        con.execute("create table v (value varchar)")
+        con.executemany("insert into v values (?)", [[v] for v in [*values, None]])
+        checked = dict(con.execute("select value, valid_cvr(value) from v").fetchall())
+        as_integers = con.execute("select valid_cvr(61126228), valid_cvr(61126229), valid_cvr(1126228)").fetchone()
+    assert checked.pop(None) is None  # null stays null: a rule ignores it, as GX does
+    assert checked == {v: is_valid_cvr(v) for v in values}
+    assert 1_900 < sum(checked.values()) < 4_000  # both kinds are there
+    assert as_integers == (True, False, False)
+
+
+# --- raw.cvr_companies ------------------------------------------------------------------------------------------
+
+
+def raw_row(batch_id: str, key: str, line_no: int, last_seen: str, **extra) -> dict:
+    payload = json.dumps({"_source": {"Vrvirksomhed": {"cvrNummer": key, "enhedsNummer": line_no}}})
+    row = {
+        "batch_id": batch_id,
+        "source_name": "cvr_companies",
+        "source_uri": "cvr/virksomhed.jsonl.gz",
+        "fetched_at": T0,
+        "line_no": line_no,
+        "record_type": "company",
+        "record_key": key,
+        "parent_key": None,
+        "record_hash": hashlib.sha256(payload.encode()).hexdigest(),
+        "payload": payload,
+        "last_seen_batch_id": last_seen,
+        "superseded_at": None,
+        "superseded_by_batch_id": None,
+    }
+    return {**row, **extra}
+
+
+def insert(con, table: str, rows: list[dict]) -> None:
+    columns = list(rows[0])
+    con.executemany(
+        f"insert into {table} ({', '.join(columns)}) values ({', '.join('?' for _ in columns)})",
+        [[row[c] for c in columns] for row in rows],
+    )
+
+
+def add_batch(con, batch_id: str, fetched_at: dt.datetime, status: str = "landed") -> None:
+    insert(
+        con,
+        "meta.batches",
+        [
+            {
+                "batch_id": batch_id,
+                "source_name": "cvr_companies",
+                "source_uri": "cvr/virksomhed.jsonl.gz",
+                "load_kind": "full",
+                "fetched_at": fetched_at,
+                "started_at": fetched_at,
+                "status": status,
+            }
+        ],
+    )
+
+
+@pytest.fixture
+def raw_db(home, tmp_path):
+    """Two landed batches (plus a newer failed one): the latest landed batch saw 30 good companies; an older
+    version of one of them, superseded, and a company only the older batch had, both bad, must not count."""
+    path = tmp_path / "landing.duckdb"  # not raw.duckdb: its catalog would shadow the schema raw
+    allocator = CvrAllocator(random.Random(1))
+    keys = [str(allocator.next()) for _ in range(30)]
+    with duckdb.connect(str(path)) as con:
+        ensure_schema(con, SOURCES["cvr_companies"])
+        add_batch(con, "b1", T0)
+        add_batch(con, "b2", T0 + dt.timedelta(days=1))
+        add_batch(con, "b3", T0 + dt.timedelta(days=2), status="failed")
+        old = T0 + dt.timedelta(days=1)
+        rows = [raw_row("b1", key, n, "b2") for n, key in enumerate(keys, start=1)]  # unchanged: seen again by b2
+        rows.append(raw_row("b1", keys[0], 1, "b1", superseded_at=old, superseded_by_batch_id="b2", record_hash="x"))
+        rows.append(raw_row("b1", "12345678", 31, "b1", superseded_at=old, superseded_by_batch_id="b2"))
+        insert(con, "raw.cvr_companies", rows)
+    return path, keys, allocator
+
+
+def test_raw_cvr_profile_passes_on_good_data_of_the_latest_batch(raw_db):
+    path, _, _ = raw_db
+    with duckdb.connect(str(path), read_only=True) as con:
+        frame = suite_frame(con, "raw_cvr_companies")
+    assert len(frame) == 1
+    assert frame.loc[0, "row_count"] == 30  # the latest landed batch's versions only
+    assert frame.loc[0, "invalid_cvr_numbers"] == 0 and frame.loc[0, "invalid_cvr_numbers_examples"] == ""
+    outcome = validate("raw_cvr_companies", frame)
+    assert outcome.success, outcome.summary()
+    assert outcome.summary() == "raw_cvr_companies: all 6 expectations met"
+    assert outcome.result["statistics"]["evaluated_expectations"] == 6
+    assert outcome.docs_index and outcome.docs_index.endswith("index.html")
+
+
+def test_raw_cvr_profile_names_each_broken_rule_with_examples(raw_db):
+    path, keys, allocator = raw_db
+    bad_digit = str(allocator.next_invalid())
+    with duckdb.connect(str(path)) as con:
+        insert(
+            con,
+            "raw.cvr_companies",
+            [
+                raw_row("b2", keys[3], 40, "b2", record_hash="0" * 64),  # a second current version of a key
+                raw_row("b2", bad_digit, 41, "b2"),  # fails modulus 11
+                raw_row("b2", "1234567", 42, "b2"),  # 7 digits
+                raw_row("b2", keys[5], 43, "b2", record_hash="NOT-A-HASH"),  # replaces keys[5]'s row, deleted below
+            ],
+        )
+        con.execute("delete from raw.cvr_companies where record_key = ? and line_no = 6", [keys[5]])
+    with duckdb.connect(str(path), read_only=True) as con:
+        outcome = validate("raw_cvr_companies", suite_frame(con, "raw_cvr_companies"))
+
+    assert not outcome.success
+    failed = failures_by_column(outcome)
+    assert set(failed) == {
+        "duplicate_record_keys",
+        "malformed_record_hashes",
+        "malformed_cvr_numbers",
+        "invalid_cvr_numbers",
+    }
+    assert failed["duplicate_record_keys"]["observed"] == f"observed 2 (e.g. {keys[3]})"
+    assert failed["malformed_record_hashes"]["examples"] == keys[5]
+    assert failed["malformed_cvr_numbers"]["observed"] == "observed 1 (e.g. 1234567)"
+    assert failed["invalid_cvr_numbers"]["observed"] == f"observed 2 (e.g. {', '.join(sorted(['1234567', bad_digit]))})"
+    summary = outcome.summary()
+    assert summary.startswith("raw_cvr_companies: 4 of 6 expectations failed: ")
+    assert (
+        f"duplicate_record_keys: observed 2 (e.g. {keys[3]}) [expect_column_values_to_be_unique(record_key)" in summary
+    )
+    assert f"invalid_cvr_numbers: observed 2 (e.g. {', '.join(sorted(['1234567', bad_digit]))}) [" in summary
+    # The full GX result is kept (audit store, Data Docs), with the profile values GX checked.
+    results = {r["expectation_config"]["kwargs"]["column"]: r for r in outcome.result["results"]}
+    assert results["invalid_cvr_numbers"]["success"] is False
+
+
+# --- staging.stg_cvr__companies ---------------------------------------------------------------------------------
+
+STG_DDL = """
+create schema if not exists staging;
+create or replace table staging.stg_cvr__companies (
+    cvr_number varchar, unit_number bigint, company_name varchar, legal_form_code integer, company_status varchar,
+    municipality_code integer, employees integer, employment_band varchar, record_hash varchar
+)
+"""
+
+
+def company(cvr: str, n: int, **extra) -> dict:
+    row = {
+        "cvr_number": cvr,
+        "unit_number": 4_000_000_000 + n,
+        "company_name": f"Virksomhed {n} ApS",
+        "legal_form_code": None if n == 7 else 80,  # one of 40 without legal form: 2.5 %, within the 5 % allowed
+        "company_status": STATUSES[n % len(STATUSES)],
+        "municipality_code": None if n % 9 == 0 else 101 + (n * 37) % 760,
+        "employees": None if n % 4 == 0 else n * 3,
+        "employment_band": None if n % 5 == 0 else BANDS[n % len(BANDS)],
+        "record_hash": f"{n:064x}",
+    }
+    return {**row, **extra}
+
+
+@pytest.fixture
+def stg_db(home, tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    allocator = CvrAllocator(random.Random(2))
+    rows = [company(str(allocator.next()), n) for n in range(40)]
+    with duckdb.connect(str(path)) as con:
+        con.execute(STG_DDL)
+        insert(con, "staging.stg_cvr__companies", rows)
+    return path, rows, allocator
+
+
+def test_stg_cvr_profile_passes_on_good_data(stg_db):
+    path, _, _ = stg_db
+    with duckdb.connect(str(path), read_only=True) as con:
+        frame = suite_frame(con, "stg_cvr__companies")
+    assert frame.loc[0, "row_count"] == 40
+    assert frame.loc[0, "missing_legal_form_share"] == pytest.approx(0.025)
+    outcome = validate("stg_cvr__companies", frame)
+    assert outcome.success, outcome.summary()
+
+
+def test_stg_cvr_profile_names_each_broken_rule_with_examples(stg_db):
+    path, rows, allocator = stg_db
+    bad_digit = str(allocator.next_invalid())
+    bad = [
+        company(rows[0]["cvr_number"], 100),  # duplicate CVR number
+        company(bad_digit, 101),  # fails modulus 11
+        company("A1234567", 102),  # not 8 digits
+        company(str(allocator.next()), 103, company_name=None),
+        company(str(allocator.next()), 104, company_status="BOGUS"),
+        company(str(allocator.next()), 105, employment_band="ANTAL_X"),
+        company(str(allocator.next()), 106, municipality_code=999),
+        company(str(allocator.next()), 107, employees=-3),
+    ]
+    bad = [{**row, "legal_form_code": None} for row in bad]  # 9 of 48 without legal form: over 5 %
+    with duckdb.connect(str(path)) as con:
+        insert(con, "staging.stg_cvr__companies", bad)
+    with duckdb.connect(str(path), read_only=True) as con:
+        outcome = validate("stg_cvr__companies", suite_frame(con, "stg_cvr__companies"))
+
+    failed = failures_by_column(outcome)
+    assert {column: f["observed"] for column, f in failed.items()} == {
+        "duplicate_cvr_numbers": f"observed 2 (e.g. {rows[0]['cvr_number']})",
+        "malformed_cvr_numbers": "observed 1 (e.g. A1234567)",
+        "invalid_cvr_numbers": f"observed 2 (e.g. {bad_digit}, A1234567)",
+        "missing_company_names": f"observed 1 (e.g. {bad[3]['cvr_number']})",
+        "unknown_company_statuses": "observed 1 (e.g. BOGUS)",
+        "unknown_employment_bands": "observed 1 (e.g. ANTAL_X)",
+        "municipality_codes_out_of_range": "observed 1 (e.g. 999)",
+        "employees_out_of_range": "observed 1 (e.g. -3)",
+        "missing_legal_form_share": "observed 0.1875 (e.g. "
+        + ", ".join(sorted(r["cvr_number"] for r in [rows[7], *bad])[:5])
+        + ")",
+    }
+    assert failed["unknown_company_statuses"]["row_rule"].startswith("expect_column_values_to_be_in_set(company_status")
+    assert outcome.failed == 9 and outcome.evaluated == 10
+    assert "unknown_company_statuses: observed 1 (e.g. BOGUS) [expect_column_values_to_be_in_set(" in outcome.summary()
+
+
+def test_an_empty_table_fails_on_its_row_count(stg_db):
+    path, _, _ = stg_db
+    with duckdb.connect(str(path)) as con:
+        con.execute("delete from staging.stg_cvr__companies")
+    with duckdb.connect(str(path), read_only=True) as con:
+        outcome = validate("stg_cvr__companies", suite_frame(con, "stg_cvr__companies"))
+    assert [f["column"] for f in outcome.failures] == ["row_count"]
+    assert "row_count: observed 0 [expect_table_row_count_to_be_between(1, 5000000)]" in outcome.summary()
