@@ -424,12 +424,22 @@ def _chunk(chunk_no: int) -> tuple[int, bytes, bytes]:
     return len(companies), raw, gzip.compress(raw, compresslevel=job.level, mtime=0)
 
 
-def _ordered(function: Callable, items: Iterable, workers: int) -> Iterator:
-    """`map` over worker processes (fork), in order, with at most 2 results per worker waiting in memory."""
+def _install_job(job: _Job | None) -> None:
+    """Worker initialiser: the job every chunk of this run reads (sent once per worker)."""
+    global _JOB
+    _JOB = job
+
+
+def _ordered(function: Callable, items: Iterable, workers: int, job: _Job | None = None) -> Iterator:
+    """`map` over worker processes, in order, with at most 2 results per worker waiting in memory.
+
+    Workers come from a fork server, not a fork of this process: a process that has run DuckDB queries has its
+    worker threads, and a fork taken while one of them holds a lock deadlocks in the child (seen in the test
+    suite once landing ran in DuckDB)."""
     if workers <= 1:
         yield from map(function, items)
         return
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with multiprocessing.get_context("forkserver").Pool(workers, initializer=_install_job, initargs=(job,)) as pool:
         pending: collections.deque = collections.deque()
         for item in items:
             pending.append(pool.apply_async(function, (item,)))
@@ -525,7 +535,7 @@ def generate_national(
     try:
         cvr = _MemberWriter(out_dir / CVR_FILE)
         chunks = math.ceil(sizes.companies / chunk_size)
-        for done, (records, raw, member) in enumerate(_ordered(_chunk, range(chunks), workers), start=1):
+        for done, (records, raw, member) in enumerate(_ordered(_chunk, range(chunks), workers, _JOB), start=1):
             cvr.add(records, raw, member)
             if done % 20 == 0 or done == chunks:
                 say(f"cvr: {cvr.records} companies ({time.perf_counter() - started:.1f} s)")
