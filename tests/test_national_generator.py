@@ -177,13 +177,15 @@ def test_the_command_line_writes_a_national_set_and_never_over_the_bundled_sampl
     from clusterscore.cli import app
 
     runner = CliRunner()
+    # One process: the worker pool is tested above; under CliRunner (its stdio replaced) a pool hung once in CI.
     sizes = ["--companies", "3000", "--participants", "2500", "--organisations", "10", "--memberships", "1000"]
+    sizes += ["--workers", "1"]
     result = runner.invoke(app, ["generate-sample", "--national", "--out", str(tmp_path / "n"), *sizes])
     assert result.exit_code == 0, result.output
     written = json.loads((tmp_path / "n" / "MANIFEST.json").read_text(encoding="utf-8"))
     assert written["national"]["companies"] == 3000 and written["national"]["memberships"] == 1000
     result = runner.invoke(
-        app, ["generate-sample", "--changed-from", str(tmp_path / "n"), "--out", str(tmp_path / "c")]
+        app, ["generate-sample", "--changed-from", str(tmp_path / "n"), "--out", str(tmp_path / "c"), "--workers", "1"]
     )
     assert result.exit_code == 0, result.output
     assert json.loads((tmp_path / "c" / "MANIFEST.json").read_text(encoding="utf-8"))["changed"]["companies"] == 30
