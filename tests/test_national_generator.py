@@ -122,7 +122,8 @@ def test_a_clean_set_lands_with_nothing_quarantined(national: Path, tmp_path: Pa
 
 def test_the_changed_variant_changes_exactly_the_requested_share(national: Path, tmp_path: Path) -> None:
     out = tmp_path / "changed"
-    changed = write_changed(national, out, share=0.02, seed=11, workers=2)
+    # One process: the worker pool is tested on its own above; this pool hung in CI (a worker gone, issue 8 note).
+    changed = write_changed(national, out, share=0.02, seed=11, workers=1)
     before, after = lines(national / CVR_FILE), lines(out / CVR_FILE)
     assert len(before) == len(after)
     differing = [(old, new) for old, new in zip(before, after, strict=True) if old != new]
