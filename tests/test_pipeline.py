@@ -26,7 +26,7 @@ def test_refresh_of_the_sample_passes_every_check(refreshed):
 
 def test_every_record_is_accounted_for(refreshed):
     paths, _ = refreshed
-    with duckdb.connect(str(paths.published_db), read_only=True) as con:
+    with duckdb.connect(str(paths.candidate), read_only=True) as con:  # the warehouse: raw and staging
         for source in SOURCES:
             received, landed, quarantined = con.execute(
                 "select received, landed, quarantined from meta.batches where source_name = ? and status = 'landed'",
@@ -52,7 +52,7 @@ def test_the_sample_bad_records_are_quarantined_with_their_reasons(refreshed):
 
 def test_staging_has_one_row_per_key_and_current_values(refreshed):
     paths, _ = refreshed
-    with duckdb.connect(str(paths.published_db), read_only=True) as con:
+    with duckdb.connect(str(paths.candidate), read_only=True) as con:  # the warehouse: raw and staging
         companies, distinct = con.execute(
             "select count(*), count(distinct cvr_number) from staging.stg_cvr__companies"
         ).fetchone()
@@ -75,7 +75,7 @@ def test_staging_has_one_row_per_key_and_current_values(refreshed):
 
 def test_no_personal_name_reaches_staging(refreshed):
     paths, _ = refreshed
-    with duckdb.connect(str(paths.published_db), read_only=True) as con:
+    with duckdb.connect(str(paths.candidate), read_only=True) as con:  # the warehouse: raw and staging
         names = {
             n
             for (n,) in con.execute(
@@ -113,12 +113,12 @@ def test_a_second_refresh_is_idempotent(refreshed):
     from clusterscore.refresh import run_refresh
 
     paths, _ = refreshed
-    with duckdb.connect(str(paths.published_db), read_only=True) as con:
+    with duckdb.connect(str(paths.candidate), read_only=True) as con:  # the warehouse keeps every raw version
         before = {s: con.execute(f"select count(*), sum(hash(record_hash)) from raw.{s}").fetchone() for s in SOURCES}
         batches = con.execute("select count(*) from meta.batches").fetchone()
     again = run_refresh(paths)
     assert again.success, again.render()
-    with duckdb.connect(str(paths.published_db), read_only=True) as con:
+    with duckdb.connect(str(paths.candidate), read_only=True) as con:
         after = {s: con.execute(f"select count(*), sum(hash(record_hash)) from raw.{s}").fetchone() for s in SOURCES}
         assert con.execute("select count(*) from meta.batches").fetchone() == batches
     assert after == before
