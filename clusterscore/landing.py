@@ -29,6 +29,7 @@ from pydantic import ValidationError
 
 from clusterscore.sources import RawRecord, SourceSpec
 from clusterscore.sources.sql_check import passes_sql, structure_sql
+from clusterscore.warehouse import sql_literal
 
 log = logging.getLogger(__name__)
 
@@ -382,21 +383,17 @@ def _stage_bulk(con: duckdb.DuckDBPyConnection, spec: SourceSpec, path: Path, ba
             union all
             select line_no, record_key, record_hash, payload from rescued
         )
-        select {_sql_text(batch.batch_id)} as batch_id, {_sql_text(spec.name)} as source_name,
-               {_sql_text(batch.source_uri)} as source_uri, {_sql_text(batch.fetched_at.isoformat())}::timestamptz
-               as fetched_at, line_no::integer as line_no, {_sql_text(rules.record_type)} as record_type,
+        select {sql_literal(batch.batch_id)} as batch_id, {sql_literal(spec.name)} as source_name,
+               {sql_literal(batch.source_uri)} as source_uri, {sql_literal(batch.fetched_at.isoformat())}::timestamptz
+               as fetched_at, line_no::integer as line_no, {sql_literal(rules.record_type)} as record_type,
                record_key, null::varchar as parent_key, record_hash, payload::json as payload,
-               {_sql_text(batch.batch_id)} as last_seen_batch_id, null::timestamptz as superseded_at,
+               {sql_literal(batch.batch_id)} as last_seen_batch_id, null::timestamptz as superseded_at,
                null::varchar as superseded_by_batch_id
         from good
         where line_no not in (select line_no from duplicates)
         """
     )
     return con.execute("select count(*) from incoming").fetchone()[0]
-
-
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _drop_staged(con: duckdb.DuckDBPyConnection) -> None:

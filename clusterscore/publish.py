@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clusterscore.settings import Paths
-from clusterscore.warehouse import connect
+from clusterscore.warehouse import connect, sql_literal
 
 RELEASE_FILE = "RELEASE.json"
 RELEASES_DDL = """
@@ -142,18 +142,14 @@ def write_release_database(candidate: Path, target: Path) -> None:
                     )
                 con.execute(f"create table release.{schema}.{table} as {rows}")
                 if comment:
-                    con.execute(f"comment on table release.{schema}.{table} is {_literal(comment)}")
+                    con.execute(f"comment on table release.{schema}.{table} is {sql_literal(comment)}")
             for schema, table, column, comment in con.execute(
                 "select schema_name, table_name, column_name, comment from duckdb_columns() "
                 "where database_name = current_database() and schema_name <> 'staging' and comment is not null"
             ).fetchall():
-                con.execute(f'comment on column release.{schema}.{table}."{column}" is {_literal(comment)}')
+                con.execute(f'comment on column release.{schema}.{table}."{column}" is {sql_literal(comment)}')
         finally:
             con.execute("detach release")
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def publish(

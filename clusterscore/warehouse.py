@@ -11,6 +11,11 @@ import duckdb
 from clusterscore.settings import duckdb_memory_limit, get_paths
 
 
+def sql_literal(text: str) -> str:
+    """`text` as an SQL string literal, for the statements DuckDB takes no parameters in (DDL, COMMENT ON)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 @contextmanager
 def connect(path: str | Path | None = None, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     target = Path(path) if path else get_paths().candidate

@@ -24,6 +24,7 @@ from pydantic.functional_validators import AfterValidator, BeforeValidator
 
 from clusterscore.cvr_numbers import valid_cvr_sql
 from clusterscore.sources import fields
+from clusterscore.warehouse import sql_literal
 
 INTEGER = "('BIGINT', 'UBIGINT')"
 # Hours 00-23, minutes and seconds 00-59, up to microseconds: what Python's datetime.fromisoformat reads back.
@@ -137,19 +138,15 @@ def _leaf_ok(value: str, leaf: _Leaf) -> str:
         if leaf.min_length is not None:
             parts.append(f"length({text}) >= {leaf.min_length}")
         if leaf.pattern is not None:
-            parts.append(f"regexp_matches({text}, {_sql_string(leaf.pattern)})")
+            parts.append(f"regexp_matches({text}, {sql_literal(leaf.pattern)})")
         if leaf.check == "iso_date":
             parts.append(f"regexp_full_match({text}, '\\d{{4}}-\\d{{2}}-\\d{{2}}') and {text} >= '0001'")
             parts.append(f"try_cast({text} as date) is not null")
         elif leaf.check == "iso_datetime":
-            parts.append(f"regexp_full_match({text}, {_sql_string(ISO_DATETIME.strip('^$'))})")
+            parts.append(f"regexp_full_match({text}, {sql_literal(ISO_DATETIME.strip('^$'))})")
             parts.append(f"{text} >= '0001' and try_cast(replace({text}, 'Z', '+00:00') as timestamptz) is not null")
         return "(" + " and ".join(parts) + ")"
     raise UnsupportedRule(f"no SQL for a {leaf.base!r} field")
-
-
-def _sql_string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _model_ok(value: str, model: type[BaseModel], line: str) -> str:
@@ -163,7 +160,7 @@ def _model_ok(value: str, model: type[BaseModel], line: str) -> str:
 def _absent(key: str, line: str) -> str:
     """SQL: the key occurs nowhere in the line's text, so a null member is missing, not of the wrong type. Sound
     only without \\u escapes (a key could be spelled with them); otherwise false, and the model decides."""
-    return f"not contains({line}, {_sql_string(json.dumps(key))}) and not contains({line}, '\\u')"
+    return f"not contains({line}, {sql_literal(json.dumps(key))}) and not contains({line}, '\\u')"
 
 
 def member_checks(value: str, model: type[BaseModel], line: str) -> dict[str, str]:
@@ -207,4 +204,4 @@ def passes_sql(model: type[BaseModel], parsed: str, line: str) -> str:
 
 def structure_sql(model: type[BaseModel]) -> str:
     """The structure as the SQL string literal `from_json` takes."""
-    return _sql_string(json.dumps(json_structure(model)))
+    return sql_literal(json.dumps(json_structure(model)))
