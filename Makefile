@@ -14,8 +14,11 @@ $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# --compile-bytecode: the packages' .pyc are written once here. Without them every process (the refresh and each
+# dbt invocation) compiles dagster, dbt and GX from source again wherever PYTHONDONTWRITEBYTECODE is set, as on
+# CI machines: 15 s of a sample refresh (bench/README.md).
 install: $(UV)
-	$(UV) sync --frozen --quiet --python $(PYTHON)
+	$(UV) sync --frozen --quiet --compile-bytecode --python $(PYTHON)
 
 run: install ## refresh on the bundled sample into CLUSTERSCORE_HOME (default data/)
 	$(BIN)/clusterscore refresh
