@@ -123,28 +123,34 @@ def _quoted(key: str) -> str:
 
 
 def _leaf_ok(value: str, leaf: _Leaf) -> str:
-    """SQL: the JSON leaf `value` (not null) meets the leaf's rules."""
-    text = f"json_extract_string({value}, '$')"
-    kind = f"json_type({value})"
-    if leaf.check == "cvr":
-        return f"({kind} in ('BIGINT', 'UBIGINT', 'VARCHAR') and {valid_cvr_sql(text)})"
+    """SQL: the JSON leaf `value` (not null) meets the leaf's rules.
+
+    It reads the leaf's JSON text as `from_json` re-serialised it (a cast, no parse): a number is its digits, a
+    string its quoted value, escaped only for quotes, backslashes and control characters. So type and format are
+    one regular expression on the text, and only a string holding a backslash is unescaped by the JSON reader.
+    """
+    raw = f"({value}::varchar)"
+    text = f"(case when contains({raw}, '\\') then json_extract_string({value}, '$') else {raw}[2:-2] end)"
+    if leaf.check == "cvr":  # a number, or a string of digits
+        return f"(regexp_full_match({raw}, '\\d+|\"\\d+\"') and {valid_cvr_sql(f'trim({raw}, chr(34))')})"
     if leaf.base is int:
-        parts = [f"{kind} in {INTEGER}"]
-        parts += [f"try_cast({value} as hugeint) >= {leaf.ge}"] if leaf.ge is not None else []
-        parts += [f"try_cast({value} as hugeint) <= {leaf.le}"] if leaf.le is not None else []
+        parts = [f"regexp_full_match({raw}, '-?\\d+')"]
+        parts += [f"try_cast({raw} as hugeint) >= {leaf.ge}"] if leaf.ge is not None else []
+        parts += [f"try_cast({raw} as hugeint) <= {leaf.le}"] if leaf.le is not None else []
         return "(" + " and ".join(parts) + ")"
     if leaf.base is str:
-        parts = [f"{kind} = 'VARCHAR'"]
+        if leaf.check in ("iso_date", "iso_datetime"):  # the pattern is part of the shape
+            shape = r"\d{4}-\d{2}-\d{2}" if leaf.check == "iso_date" else ISO_DATETIME.strip("^$")
+            cast = "date" if leaf.check == "iso_date" else "timestamptz"
+            return (
+                f"(regexp_full_match({raw}, {sql_literal(chr(34) + shape + chr(34))}) and {raw} >= '\"0001'"
+                f" and try_cast(replace({raw}[2:-2], 'Z', '+00:00') as {cast}) is not null)"
+            )
+        parts = [f"starts_with({raw}, '\"')"]
         if leaf.min_length is not None:
             parts.append(f"length({text}) >= {leaf.min_length}")
         if leaf.pattern is not None:
             parts.append(f"regexp_matches({text}, {sql_literal(leaf.pattern)})")
-        if leaf.check == "iso_date":
-            parts.append(f"regexp_full_match({text}, '\\d{{4}}-\\d{{2}}-\\d{{2}}') and {text} >= '0001'")
-            parts.append(f"try_cast({text} as date) is not null")
-        elif leaf.check == "iso_datetime":
-            parts.append(f"regexp_full_match({text}, {sql_literal(ISO_DATETIME.strip('^$'))})")
-            parts.append(f"{text} >= '0001' and try_cast(replace({text}, 'Z', '+00:00') as timestamptz) is not null")
         return "(" + " and ".join(parts) + ")"
     raise UnsupportedRule(f"no SQL for a {leaf.base!r} field")
 
@@ -161,6 +167,12 @@ def _absent(key: str, line: str) -> str:
     """SQL: the key occurs nowhere in the line's text, so a null member is missing, not of the wrong type. Sound
     only without \\u escapes (a key could be spelled with them); otherwise false, and the model decides."""
     return f"not contains({line}, {sql_literal(json.dumps(key))}) and not contains({line}, '\\u')"
+
+
+def _when_null(member: str, if_null: str, check: str) -> str:
+    """SQL: `if_null` for a null member, else `check`. A CASE, so each side is evaluated only for its own rows (the
+    text scans of `_absent` only where the member is missing, the member's rules only where it is there)."""
+    return f"case when {member} is null then {if_null} else {check} end"
 
 
 def member_checks(value: str, model: type[BaseModel], line: str) -> dict[str, str]:
@@ -185,13 +197,14 @@ def member_checks(value: str, model: type[BaseModel], line: str) -> dict[str, st
             # A missing list and a list of the wrong type both parse to null: a list with a default passes null
             # only when its key is nowhere in the text.
             may_be_null = "true" if optional else (_absent(key, line) if not info.is_required() else "false")
-            parts[key] = f"({member} is null and {may_be_null} or ({check}))"
+            parts[key] = _when_null(member, may_be_null, check)
         elif _is_model(annotation):
             check = f"{member} is not null and {_model_ok(member, annotation, line)}"
-            parts[key] = f"({member} is null and {'true' if optional else 'false'} or ({check}))"
+            parts[key] = _when_null(member, "true" if optional else "false", check)
         else:
-            check = _leaf_ok(member, _leaf(annotation, metadata))
-            parts[key] = f"({member} is null and {'true' if optional else 'false'} or {check})"
+            parts[key] = _when_null(
+                member, "true" if optional else "false", _leaf_ok(member, _leaf(annotation, metadata))
+            )
     # Null in SQL is "unknown": a check that cannot say true counts as false (list_bool_and would skip it).
     return {key: f"coalesce({check}, false)" for key, check in parts.items()}
 
