@@ -464,7 +464,8 @@ def audit(args) -> dict:
     print(f"\n== audit: clusterscore audit on {shown(home)}/published")
     status_path = home / "status.json"
     status = json.loads(status_path.read_text(encoding="utf-8")) if status_path.exists() else {}
-    run_id = (status.get("last_success") or {}).get("run_id")
+    last = status.get("last_success") or {}
+    run_id = last.get("release") or last.get("run_id")  # a run that scored nothing left its release published
     database = home / "published" / "clusterscore.duckdb"
     if not run_id or not database.exists():
         print("   nothing published in this home: skipped")

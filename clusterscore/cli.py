@@ -46,6 +46,8 @@ def status(home: HomeOption = None) -> None:
         raise typer.Exit(1)
     last = current["last_run"]
     typer.echo(f"Last run:   {last['run_id']} {last['result'].upper()} at {last['finished_at']} ({last['seconds']} s)")
+    if last.get("unchanged_since"):
+        typer.echo(f"            nothing new to score: release {last['unchanged_since']} stays published")
     release = current_release(paths)
     if release:
         altered = verify_published(paths)

@@ -157,9 +157,11 @@ def publish(
     run_id: str,
     rulebook_version: str | None = None,
     docs: dict[str, Path] | None = None,
+    inputs: dict | None = None,
 ) -> Release:
     """Make `run_id`'s candidate the published release. `docs` maps a folder name under the site to a folder of
-    generated documentation copied in (dbt docs, Data Docs). Raises on any error, publishing nothing."""
+    generated documentation copied in (dbt docs, Data Docs); `inputs` (clusterscore/run_inputs.py) is recorded in
+    RELEASE.json. Raises on any error, publishing nothing."""
     from clusterscore.exports import export_run
     from clusterscore.site import build_site
 
@@ -181,7 +183,12 @@ def publish(
         export_run(database, building / "exports", run_id)
         build_site(database, building / "site", docs=docs)
         files = file_checksums(building)
-        manifest = {"run_id": run_id, "published_at": published_at, "rulebook_version": rulebook_version}
+        manifest = {
+            "run_id": run_id,
+            "published_at": published_at,
+            "rulebook_version": rulebook_version,
+            "inputs": inputs,
+        }
         (building / RELEASE_FILE).write_text(json.dumps({**manifest, "files": files}, indent=2), encoding="utf-8")
         if final.exists():
             shutil.rmtree(final)

@@ -40,6 +40,7 @@ class RefreshOutcome:
     started_at: str = ""
     finished_at: str = ""
     batch_list: list[dict] = field(default_factory=list)
+    unchanged_since: str | None = None  # the release that stays published when nothing was scored
 
     def render(self) -> str:
         lines = [
@@ -85,6 +86,11 @@ class RefreshOutcome:
             f"  Dagster run record {shown_path(self.paths.dagster_home)}  (`make ui` to browse)",
             f"  Audit record       {shown_path(self.paths.audit_store / 'runs' / self.run_id)}",
         ]
+        if self.unchanged_since:
+            lines += [
+                f"  Not scored again   the batches in use, the code and the as-of date are those of release "
+                f"{self.unchanged_since}, which stays published (CLUSTERSCORE_ALWAYS_RESCORE=1 scores anyway)"
+            ]
         if self.release:
             lines += [
                 f"  Published          {shown_path(self.paths.published)} -> release {self.release}",
@@ -166,13 +172,15 @@ def record_run(paths: Paths, instance, run_id: str) -> RefreshOutcome:
         "failed_steps": outcome.failed_steps,
         "site": str(outcome.site_index) if outcome.site_index else None,
         "exports": str(outcome.export_folder) if outcome.export_folder else None,
+        "release": outcome.release,  # the release published after the run: its own, or the unchanged one
+        "unchanged_since": outcome.unchanged_since,
     }
     record = RunRecord(paths, run_id)
     record.write_json(
         "run.json",
         {
             **run,
-            "published": outcome.success,
+            "published": outcome.success and not outcome.unchanged_since,
             "levels": outcome.levels,
             # What a later reproduction needs besides the data: the scoring date and the code that scored.
             "as_of_date": os.environ.get("CLUSTERSCORE_AS_OF"),
@@ -212,6 +220,8 @@ def summarise(paths: Paths, instance, run_id: str) -> RefreshOutcome:
     import dagster as dg
     import duckdb
 
+    from clusterscore.audit_store import RunRecord
+    from clusterscore.run_inputs import UNCHANGED_RECORD
     from clusterscore.warehouse import connect
 
     dagster_run = instance.get_run_by_id(run_id)
@@ -249,6 +259,12 @@ def summarise(paths: Paths, instance, run_id: str) -> RefreshOutcome:
                 outcome.site_index = paths.published / "site" / "index.html"
                 outcome.export_folder = paths.published / "exports" / run_id
                 outcome.release = release.name
+    unchanged = RunRecord(paths, run_id).read_json(UNCHANGED_RECORD)
+    if outcome.success and outcome.release is None and unchanged:
+        # Nothing to score (clusterscore/run_inputs.py): the current release stays published, and is this run's.
+        outcome.unchanged_since = outcome.release = unchanged["release"]
+        outcome.site_index = paths.published / "site" / "index.html"
+        outcome.export_folder = paths.published / "exports" / outcome.release
     if outcome.success and outcome.release is None:
         outcome.success = False  # a run that did not publish is not a successful refresh
         outcome.failed_steps.append("published/release was not materialised")

@@ -12,6 +12,7 @@ from dagster_dbt import DbtCliResource
 from clusterscore.audit_store import RunRecord
 from clusterscore.lineage import column_lineage, lineage_page
 from clusterscore.publish import publish
+from clusterscore.run_inputs import run_inputs
 from clusterscore.settings import DBT_PROJECT_DIR
 from pipelines.project import dbt_project
 from pipelines.resources import Warehouse
@@ -75,7 +76,9 @@ def release(context: dg.AssetExecutionContext, warehouse: Warehouse, dbt: DbtCli
     for seed in sorted((DBT_PROJECT_DIR / "seeds" / "rulebook").glob("*.csv")):
         record.keep_file(f"rulebook/{seed.name}", seed)
     rulebook_version = dbt_project_vars()["rulebook_version"]
-    published = publish(paths, run_id, rulebook_version, docs)
+    with warehouse.connect(read_only=True) as con:
+        inputs = run_inputs(con)
+    published = publish(paths, run_id, rulebook_version, docs, inputs)
     record.write_json(
         "release.json",
         {"run_id": run_id, "published_at": published.published_at, "files": published.files},

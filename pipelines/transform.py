@@ -10,6 +10,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from dagster_dbt.core.dbt_event_iterator import _fetch_column_metadata, _fetch_row_count_metadata
 
 from clusterscore.audit_store import RunRecord
+from clusterscore.run_inputs import UNCHANGED_RECORD, unchanged_release
 from clusterscore.warehouse import release_dbt_duckdb_connections
 from pipelines.project import dbt_project
 from pipelines.resources import Warehouse
@@ -93,7 +94,14 @@ SCORING_SELECTION = "path:seeds/rulebook path:models/intermediate path:models/ma
     name="dbt_staging",
 )
 def dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
-    """Reference seeds and staging models, with their dbt tests."""
+    """Reference seeds and staging models, with their dbt tests; nothing when the run's inputs are those of the
+    current release (clusterscore/run_inputs.py): then no output, so scoring and publishing are skipped too."""
+    with warehouse.connect(read_only=True) as con:
+        release = unchanged_release(warehouse.paths, con)
+    if release is not None:
+        context.log.info(f"nothing to score: the batches, code and as-of date are those of release {release}")
+        RunRecord(warehouse.paths, context.run.run_id).write_json(UNCHANGED_RECORD, {"release": release})
+        return
     yield from _build(context, dbt, warehouse)
 
 

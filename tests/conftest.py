@@ -13,6 +13,9 @@ from clusterscore.settings import SAMPLE_DIR, export_environment, get_paths
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+# Tests refresh the same sample again and again and expect each run to score; the one test of a run with nothing
+# new to score (tests/test_unchanged_inputs.py) removes this.
+os.environ["CLUSTERSCORE_ALWAYS_RESCORE"] = "1"
 
 
 def use_home(home: Path):
