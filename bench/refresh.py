@@ -414,8 +414,10 @@ def describe_run(args, child: ChildRun, profile: dict, log: Path) -> dict:
     text = log.read_text(encoding="utf-8", errors="replace")
     checked = re.search(r"Checked: (\d+) of (\d+) checks passed", text)
     checks = f"{checked.group(1)} of {checked.group(2)} checks passed" if checked else "checks: not reported"
+    kept = record.get("unchanged_since")
+    published = f"not scored again (release {kept} stays published)" if kept else f"published {record.get('published')}"
     print(
-        f"   result: {record.get('result', profile['status'])}, published {record.get('published')}; {checks}; "
+        f"   result: {record.get('result', profile['status'])}, {published}; {checks}; "
         "levels " + (", ".join(f"{level} {n}" for level, n in levels.items()) or "-")
     )
     # Error texts may name files of this machine: shown relative to the repository.
@@ -431,6 +433,7 @@ def describe_run(args, child: ChildRun, profile: dict, log: Path) -> dict:
         "run_seconds": round(run_seconds, 1),
         "result": record.get("result"),
         "published": record.get("published"),
+        "unchanged_since": kept,
         "checks": checks,
         "levels": levels,
         "failed": failed,

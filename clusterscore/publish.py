@@ -136,9 +136,12 @@ def write_release_database(candidate: Path, target: Path) -> None:
                 con.execute(f"create schema if not exists release.{schema}")
                 rows = f"select * from {schema}.{table}"
                 if schema == "raw":  # the versions some scorecard's evidence names
+                    # Found by their keys first, then fetched by row id: the payloads of the others (the whole
+                    # register) are never read (national CVR: 0.8 s instead of 6 s).
                     rows += (
-                        " as r where exists (select 1 from marts.fct_indicator_evidence as e "
-                        f"where e.source_name = '{table}' and e.batch_id = r.batch_id and e.record_key = r.record_key)"
+                        f" where rowid in (select r.rowid from raw.{table} as r where exists (select 1 from "
+                        "marts.fct_indicator_evidence as e "
+                        f"where e.source_name = '{table}' and e.batch_id = r.batch_id and e.record_key = r.record_key))"
                     )
                 con.execute(f"create table release.{schema}.{table} as {rows}")
                 if comment:
