@@ -39,6 +39,7 @@ class Release:
     folder: Path
     published_at: str
     files: dict[str, str]
+    inputs: dict | None = None  # what its numbers are a function of (clusterscore/run_inputs.py)
 
     @property
     def site_index(self) -> Path:
@@ -71,7 +72,7 @@ def current_release(paths: Paths) -> Release | None:
     if not manifest.exists():
         return None
     data = json.loads(manifest.read_text(encoding="utf-8"))
-    return Release(data["run_id"], paths.published.resolve(), data["published_at"], data["files"])
+    return Release(data["run_id"], paths.published.resolve(), data["published_at"], data["files"], data.get("inputs"))
 
 
 def published_run_ids(paths: Paths) -> set[str]:
@@ -203,7 +204,7 @@ def publish(
             con.execute("delete from meta.releases where run_id = ?", [run_id])
         raise
     _prune(paths)
-    return Release(run_id, final, published_at, files)
+    return Release(run_id, final, published_at, files, inputs)
 
 
 def _switch(link: Path, target: Path) -> None:

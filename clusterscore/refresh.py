@@ -255,14 +255,12 @@ def summarise(paths: Paths, instance, run_id: str) -> RefreshOutcome:
         elif event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
             materialization = event.event_specific_data.materialization
             if materialization.asset_key == dg.AssetKey(["published", "release"]):
-                release = Path(materialization.metadata["release"].value)
-                outcome.site_index = paths.published / "site" / "index.html"
-                outcome.export_folder = paths.published / "exports" / run_id
-                outcome.release = release.name
+                outcome.release = Path(materialization.metadata["release"].value).name
     unchanged = RunRecord(paths, run_id).read_json(UNCHANGED_RECORD)
     if outcome.success and outcome.release is None and unchanged:
         # Nothing to score (clusterscore/run_inputs.py): the current release stays published, and is this run's.
         outcome.unchanged_since = outcome.release = unchanged["release"]
+    if outcome.release:
         outcome.site_index = paths.published / "site" / "index.html"
         outcome.export_folder = paths.published / "exports" / outcome.release
     if outcome.success and outcome.release is None:

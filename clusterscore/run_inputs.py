@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import os
 
-from clusterscore.publish import RELEASE_FILE
+from clusterscore.publish import current_release
 from clusterscore.settings import DBT_PROJECT_DIR, REPO_ROOT, Paths, expectations_dir
 
 # In the run's audit record when the run stopped before dbt: which release stays published.
@@ -75,22 +74,12 @@ def run_inputs(con) -> dict:
     }
 
 
-def published_inputs(paths: Paths) -> tuple[str, dict] | None:
-    """(run id, inputs) of the current release, if there is one and it recorded its inputs."""
-    manifest = paths.published / RELEASE_FILE
-    if not manifest.exists():
-        return None
-    release = json.loads(manifest.read_text(encoding="utf-8"))
-    return (release["run_id"], release["inputs"]) if release.get("inputs") else None
-
-
 def unchanged_release(paths: Paths, con) -> str | None:
     """The run id of the current release when this run's inputs are exactly its inputs (and rescoring is not
     forced); None when the run must score."""
     if always_rescore():
         return None
-    published = published_inputs(paths)
-    if published is None:
+    release = current_release(paths)
+    if release is None or release.inputs is None:
         return None
-    run_id, inputs = published
-    return run_id if inputs == run_inputs(con) else None
+    return release.run_id if release.inputs == run_inputs(con) else None

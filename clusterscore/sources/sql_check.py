@@ -140,11 +140,14 @@ def _leaf_ok(value: str, leaf: _Leaf) -> str:
         return "(" + " and ".join(parts) + ")"
     if leaf.base is str:
         if leaf.check in ("iso_date", "iso_datetime"):  # the pattern is part of the shape
-            shape = r"\d{4}-\d{2}-\d{2}" if leaf.check == "iso_date" else ISO_DATETIME.strip("^$")
-            cast = "date" if leaf.check == "iso_date" else "timestamptz"
+            if leaf.check == "iso_date":
+                shape, value = r"\d{4}-\d{2}-\d{2}", f"try_cast({raw}[2:-2] as date)"
+            else:
+                shape = ISO_DATETIME.strip("^$")
+                value = f"try_cast(replace({raw}[2:-2], 'Z', '+00:00') as timestamptz)"
             return (
                 f"(regexp_full_match({raw}, {sql_literal(chr(34) + shape + chr(34))}) and {raw} >= '\"0001'"
-                f" and try_cast(replace({raw}[2:-2], 'Z', '+00:00') as {cast}) is not null)"
+                f" and {value} is not null)"
             )
         parts = [f"starts_with({raw}, '\"')"]
         if leaf.min_length is not None:
