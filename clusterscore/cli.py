@@ -158,19 +158,21 @@ def audit_command(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     home: HomeOption = None,
 ) -> None:
-    """Trace a published number to its rule, rulebook version, intermediate row and raw records (re-hashed)."""
+    """Trace a published number to its rule, rulebook version, intermediate row and raw records (re-hashed).
+    Exit 3: a record does not match its hash; 4: records could not be re-hashed (the reason is printed)."""
     import json
 
     from clusterscore.audit import AuditError, audit, render
 
+    paths = get_paths(home)
     try:
-        report = audit(_published_db(get_paths(home)), organisation, indicator, run)
+        report = audit(_published_db(paths), organisation, indicator, run, warehouse=paths.candidate)
     except AuditError as exc:
         typer.echo(f"clusterscore audit: {exc}", err=True)
         raise typer.Exit(2) from exc
     typer.echo(json.dumps(report, indent=2, default=str) if as_json else render(report))
     if indicator and not report["all_raw_records_unchanged"]:
-        raise typer.Exit(3)
+        raise typer.Exit(4 if {r["status"] for r in report["raw_records"]} <= {"unchanged", "not re-hashed"} else 3)
 
 
 @app.command()

@@ -125,7 +125,8 @@ def write_release_database(candidate: Path, target: Path) -> None:
 
     Left out: the staging schema (rebuilt from raw every night; the national CVR tables are GBs) and the raw
     record versions no kept scorecard's evidence names (the whole register): `clusterscore audit` re-hashes the
-    named ones from this file, and `clusterscore reproduce` reads the full raw history from the warehouse."""
+    named ones from this file (from the warehouse where personal names were removed), and `clusterscore reproduce`
+    reads the full raw history from the warehouse."""
     with connect(candidate) as con:
         con.execute(f"attach '{target}' as release")
         try:
@@ -144,9 +145,19 @@ def write_release_database(candidate: Path, target: Path) -> None:
                         "marts.fct_indicator_evidence as e "
                         f"where e.source_name = '{table}' and e.batch_id = r.batch_id and e.record_key = r.record_key))"
                     )
+                rows = _without_personal_names(schema, table, rows)
                 con.execute(f"create table release.{schema}.{table} as {rows}")
                 if comment:
                     con.execute(f"comment on table release.{schema}.{table} is {sql_literal(comment)}")
+            for (table,) in con.execute(
+                "select table_name from duckdb_columns() where database_name = 'release' and schema_name = 'raw' "
+                "and column_name = 'personal_names_removed'"
+            ).fetchall():
+                con.execute(
+                    f"comment on column release.raw.{table}.personal_names_removed is "
+                    "'True where personal names were removed from the payload on publication: its record_hash is of "
+                    "the payload as received, which the warehouse keeps and clusterscore audit re-hashes.'"
+                )
             for schema, table, column, comment in con.execute(
                 "select schema_name, table_name, column_name, comment from duckdb_columns() "
                 "where database_name = current_database() and schema_name <> 'staging' and comment is not null"
@@ -154,6 +165,33 @@ def write_release_database(candidate: Path, target: Path) -> None:
                 con.execute(f'comment on column release.{schema}.{table}."{column}" is {sql_literal(comment)}')
         finally:
             con.execute("detach release")
+
+
+WITHHELD = "[withheld on publication: not JSON, so personal names could not be removed; the warehouse keeps it]"
+
+
+def _without_personal_names(schema: str, table: str, rows: str) -> str:
+    """`rows` as published: payloads of sources that hold personal names (the CVR's participants) with the names
+    removed. Raw rows say whether theirs were (`personal_names_removed`): `clusterscore audit` re-hashes those from
+    the warehouse, the rest from the release itself."""
+    from clusterscore.sources import SOURCES
+
+    spec = SOURCES.get(table) if schema == "raw" else None
+    if spec and spec.published_payload:
+        published = spec.published_payload("payload")
+        return (
+            f"select * exclude (published) replace (published as payload), "
+            f"published::varchar <> payload::varchar as personal_names_removed from (select *, {published} as published from ({rows}))"
+        )
+    if (schema, table) == ("meta", "quarantine"):
+        cases = " ".join(
+            f"when source_name = '{name}' then case when json_valid(raw_text) "
+            f"then ({spec.published_payload('raw_text::json')})::varchar else {sql_literal(WITHHELD)} end"
+            for name, spec in SOURCES.items()
+            if spec.published_payload
+        )
+        return f"select * replace (case {cases} else raw_text end as raw_text) from ({rows})"
+    return rows
 
 
 def publish(

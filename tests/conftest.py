@@ -11,6 +11,15 @@ import pytest
 
 from clusterscore.settings import SAMPLE_DIR, export_environment, get_paths
 
+# The names of the CVR participants that are not companies (persons, and `ANDEN_DELTAGER`, which may be one), from
+# the raw documents in the database at hand: what must never reach staging or a release.
+PARTICIPANT_NAMES_SQL = """
+    select distinct unnest(from_json(rel -> '$.deltager.navne', '[{"navn": "VARCHAR"}]')).navn as name
+    from (select unnest(from_json(payload -> '$._source.Vrvirksomhed.deltagerRelation', '["JSON"]')) as rel
+          from raw.cvr_companies)
+    where rel ->> '$.deltager.enhedstype' <> 'VIRKSOMHED'
+"""
+
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 # Tests refresh the same sample again and again and expect each run to score; the one test of a run with nothing

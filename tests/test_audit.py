@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import PARTICIPANT_NAMES_SQL
 
 from clusterscore.audit import AuditError, audit
 
@@ -79,3 +80,65 @@ def test_a_wrong_organisation_indicator_or_run_lists_what_exists(refreshed, args
             *([a for a in args if not a.startswith("--") and a != "no-such-run"][:2]),
             run="no-such-run",
         )
+
+
+def test_no_personal_name_reaches_the_release(refreshed):
+    """The warehouse keeps participants' names as the registry sent them; nothing published holds one: not the
+    release database (raw payloads and quarantined lines included), the site, nor the exports."""
+    paths, _ = refreshed
+    with duckdb.connect() as con:
+        con.execute(f"attach '{paths.candidate}' as warehouse (read_only)")
+        con.execute(f"attach '{paths.published_db}' as release (read_only)")
+        con.execute(f"create temp table names as {PARTICIPANT_NAMES_SQL.replace('raw.', 'warehouse.raw.')}")
+        names = [n for (n,) in con.execute("select name from names").fetchall()]
+        assert len(names) > 50
+        columns = con.execute(
+            "select schema_name, table_name, column_name from duckdb_columns() where database_name = 'release' "
+            "and data_type in ('VARCHAR', 'JSON')"
+        ).fetchall()
+        assert ("raw", "cvr_companies", "payload") in columns and ("meta", "quarantine", "raw_text") in columns
+        for schema, table, column in columns:
+            (found,) = con.execute(
+                f'select count(*) from release.{schema}.{table} as t, names where contains(t."{column}"::varchar, name)'
+            ).fetchone()
+            assert found == 0, (schema, table, column)
+        (removed,) = con.execute(
+            "select count(*) from release.raw.cvr_companies where personal_names_removed"
+        ).fetchone()
+    assert removed > 0
+    texts = [p for p in paths.published.resolve().rglob("*") if p.suffix in {".html", ".csv", ".json", ".js", ".txt"}]
+    assert any(p.suffix == ".csv" for p in texts) and any(p.suffix == ".html" for p in texts)
+    for path in texts:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        assert not [name for name in names if name in text], path
+
+
+def test_a_record_published_without_names_is_rehashed_from_the_warehouse(refreshed, tmp_path):
+    """The board size rests on the organisation's own CVR document, published without its board members' names:
+    the audit re-hashes the record as received from the warehouse, and checks the published copy against it."""
+    paths, _ = refreshed
+    report = audit(paths.published_db, "34173842", "governance_board_size", warehouse=paths.candidate)
+    (record,) = report["raw_records"]
+    assert record["source_name"] == "cvr_companies" and record["rehashed_from"] == "warehouse"
+    assert record["status"] == "unchanged" and report["all_raw_records_unchanged"]
+
+    # without the warehouse: said so, exit 4, not a false "tampered"
+    alone = tmp_path / "alone"
+    (alone / "published").mkdir(parents=True)
+    shutil.copy(paths.published_db, alone / "published" / "clusterscore.duckdb")
+    result = cli("34173842", "governance_board_size", "--home", str(alone))
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert "not re-hashed" in result.stdout and "no warehouse" in result.stdout
+
+    # an altered record in the warehouse, and an altered published copy, are both caught
+    for altered, table in (("warehouse", paths.candidate), ("release", paths.published_db)):
+        database = tmp_path / f"{altered}.duckdb"
+        shutil.copy(table, database)
+        with duckdb.connect(str(database)) as con:
+            con.execute(
+                "update raw.cvr_companies set payload = replace(payload::varchar, '\"FORMAND\"', '\"DIREKTØR\"')::json "
+                "where record_key = '34173842'"
+            )
+        copies = {"warehouse": paths.candidate, "release": paths.published_db, altered: database}
+        report = audit(copies["release"], "34173842", "governance_board_size", warehouse=copies["warehouse"])
+        assert [r["status"] for r in report["raw_records"]] == ["TAMPERED"], altered

@@ -6,6 +6,7 @@ import json
 
 import duckdb
 import pytest
+from conftest import PARTICIPANT_NAMES_SQL
 
 from clusterscore.settings import SAMPLE_DIR
 from clusterscore.sources import SOURCES
@@ -76,17 +77,7 @@ def test_staging_has_one_row_per_key_and_current_values(refreshed):
 def test_no_personal_name_reaches_staging(refreshed):
     paths, _ = refreshed
     with duckdb.connect(str(paths.candidate), read_only=True) as con:  # the warehouse: raw and staging
-        names = {
-            n
-            for (n,) in con.execute(
-                """
-                select distinct unnest(from_json(rel -> '$.deltager.navne', '[{"navn": "VARCHAR"}]')).navn
-                from (select unnest(from_json(payload -> '$._source.Vrvirksomhed.deltagerRelation', '["JSON"]')) as rel
-                      from raw.cvr_companies)
-                where rel ->> '$.deltager.enhedstype' = 'PERSON'
-                """
-            ).fetchall()
-        }
+        names = {n for (n,) in con.execute(PARTICIPANT_NAMES_SQL).fetchall()}
         assert names
         for (table,) in con.execute(
             "select table_schema || '.' || table_name from information_schema.tables where table_schema = 'staging'"

@@ -119,6 +119,23 @@ def _key(hit: Any) -> str:
     return str(doc.get("cvrNummer") or hit.get("_id") or "")
 
 
+def without_personal_names(payload: str) -> str:
+    """SQL: the document with the names of its participants removed (every participant but a company: a person,
+    or `ANDEN_DELTAGER`, which may be one). The scores need only a participant's `enhedsNummer`; the names stay in
+    the warehouse and never reach a release."""
+    relations = f"({payload} -> '$._source.Vrvirksomhed.deltagerRelation')"
+    return f"""case when json_array_length({relations}) > 0 then json_merge_patch({payload}, json_object(
+        '_source', json_object('Vrvirksomhed', json_object('deltagerRelation', to_json(list_transform(
+            from_json({relations}, '["JSON"]'),
+            lambda rel: case
+                when (rel -> '$.deltager.navne') is not null
+                    and coalesce(rel ->> '$.deltager.enhedstype', '') <> 'VIRKSOMHED'
+                    then json_merge_patch(rel, '{{"deltager": {{"navne": null}}}}')
+                else rel
+            end))))))
+        else {payload} end"""
+
+
 CVR_COMPANIES = SourceSpec(
     name="cvr_companies",
     description="CVR company documents: names, legal form, status, address, industry, employment, roles.",
@@ -130,4 +147,5 @@ CVR_COMPANIES = SourceSpec(
     bulk=BulkRules(
         "company", CompanyHit, key_sql="""json_extract_string(doc."_source"."Vrvirksomhed"."cvrNummer", '$')"""
     ),
+    published_payload=without_personal_names,
 )

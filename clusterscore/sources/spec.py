@@ -50,6 +50,8 @@ class SourceSpec:
     split: Callable[[Any], Iterator[RawRecord]]
     load_kind: str = "full"  # full: each batch is a complete snapshot; incremental: changed records only
     bulk: BulkRules | None = None  # checked in DuckDB, the model asked only about the rows SQL cannot pass
+    # SQL over a JSON payload giving it as published: without personal names (None: published as stored).
+    published_payload: Callable[[str], str] | None = None
 
     @property
     def raw_table(self) -> str:
