@@ -59,10 +59,13 @@ class Paths:
     def dagster_home(self) -> Path:
         return self.home / "dagster"
 
-    def dbt_target(self, invocation: str) -> Path:
-        """dbt's target folder for one kind of invocation (a step, the docs). Kept per home, not per run, so the
-        next run finds dbt's partial-parse state for this very profile and skips a full parse (~10 s)."""
-        return self.home / "dbt-target" / invocation
+    @property
+    def dbt_target(self) -> Path:
+        """dbt's target folder, one for every invocation (the staging and scoring steps, the docs) and kept per
+        home, so that each finds the partial-parse state the one before left for this very profile (the DuckDB
+        path is part of it) and skips a full parse (~7 s). Each step's manifest and run results are copied to the
+        run's audit record as soon as it ends."""
+        return self.home / "dbt-target"
 
     @property
     def gx_root(self) -> Path:

@@ -1,6 +1,7 @@
 """The dbt project as Dagster sees it. Kept apart from the @dbt_assets so that
 `dagster-dbt project prepare-and-package --file pipelines/project.py` can import it without a manifest."""
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +20,10 @@ dbt_project.prepare_if_dev()
 def ensure_manifest() -> None:
     """Parse the dbt project when its manifest is missing or older than any of its files.
 
-    Outside `dagster dev` nothing prepares the manifest, and importing the @dbt_assets needs it.
+    Outside `dagster dev` nothing prepares the manifest, and importing the @dbt_assets needs it. `make install`
+    prepares it (`python -m pipelines.project`), as dagster-dbt advises for a deployment, so the first refresh
+    does not parse first; dbt's partial-parse state it leaves beside the manifest is for the home configured
+    then (the DuckDB path is part of it), and `seed_partial_parse` hands it to that home's first dbt step.
     """
     manifest = dbt_project.manifest_path
     sources = [
@@ -44,3 +48,20 @@ def ensure_manifest() -> None:
         ],
         check=True,
     )
+
+
+def seed_partial_parse(target: Path) -> None:
+    """Give a dbt target folder that has no partial-parse state the one `ensure_manifest` left: the first dbt step
+    of a new home then skips a full parse (~7 s) when the state is for this home's profile. When it is not
+    (another home's DuckDB path), dbt says so and parses in full, as it would have anyway."""
+    prepared = dbt_project.manifest_path.parent / "partial_parse.msgpack"
+    if prepared.exists() and not (target / "partial_parse.msgpack").exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(prepared, target / "partial_parse.msgpack")
+
+
+if __name__ == "__main__":  # `make install`: prepare the manifest for the configured home
+    from clusterscore.settings import export_environment, get_paths
+
+    export_environment(get_paths())  # the home's DuckDB path and settings, which dbt's partial-parse state records
+    ensure_manifest()

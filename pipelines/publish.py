@@ -42,11 +42,15 @@ def dbt_docs(dbt: DbtCliResource, record: RunRecord, target: Path, code_sha256: 
     The page is a function of the code alone (the catalog holds tables and column types, no data), so the page an
     earlier run generated from the same code (clusterscore/run_inputs.py: code_sha256) is used again: a dbt
     process less per night."""
-    folder = target / "site"
-    stamp = target / "site.code_sha256"
+    folder = target / "docs-site"
+    stamp = target / "docs-site.code_sha256"
     if not (stamp.exists() and stamp.read_text() == code_sha256 and (folder / "index.html").exists()):
+        # --no-compile: the page shows each model's source SQL; the compiled SQL of every model the run built is
+        # in the steps' manifests in the run's record. Compiling all again took 7.5 of the 12.5 s.
         dbt.cli(
-            ["--quiet", "docs", "generate", "--static"], manifest=dbt_project.manifest_path, target_path=target
+            ["--quiet", "docs", "generate", "--static", "--no-compile"],
+            manifest=dbt_project.manifest_path,
+            target_path=target,
         ).wait()
         folder.mkdir(exist_ok=True)
         (target / "static_index.html").replace(folder / "index.html")
@@ -76,7 +80,7 @@ def release(context: dg.AssetExecutionContext, warehouse: Warehouse, dbt: DbtCli
     lineage = column_lineage(context.instance, SCORECARD_KEY)
     record.write_json("lineage/scorecard_columns.json", lineage)
     docs = {
-        "dbt-docs": dbt_docs(dbt, record, paths.dbt_target("docs"), inputs["code_sha256"]),
+        "dbt-docs": dbt_docs(dbt, record, paths.dbt_target, inputs["code_sha256"]),
         "lineage": lineage_page(lineage, record.path("lineage/index.html").parent),
     }
     data_docs = paths.gx_root / "gx" / "uncommitted" / "data_docs" / "local_site"

@@ -12,7 +12,7 @@ from dagster_dbt.core.dbt_event_iterator import _fetch_column_metadata, _fetch_r
 from clusterscore.audit_store import RunRecord
 from clusterscore.run_inputs import UNCHANGED_RECORD, unchanged_release
 from clusterscore.warehouse import release_dbt_duckdb_connections
-from pipelines.project import dbt_project
+from pipelines.project import dbt_project, seed_partial_parse
 from pipelines.resources import Warehouse
 
 
@@ -51,7 +51,10 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     # "buildable": a test runs in the step that builds the last of its parents (a test across both steps,
     # such as the evidence links against raw, waits for the scoring step).
     build_args = ["build", "--indirect-selection", "buildable"]
-    invocation = dbt.cli(build_args, context=context, target_path=warehouse.paths.dbt_target(context.op_def.name))
+    target = warehouse.paths.dbt_target
+    seed_partial_parse(target)
+    (target / "run_results.json").unlink(missing_ok=True)  # the record keeps this step's results, not the last
+    invocation = dbt.cli(build_args, context=context, target_path=target)
     try:
         yield from with_table_metadata(invocation, column_lineage=context.op_def.name == "dbt_scoring")
     finally:

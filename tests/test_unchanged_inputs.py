@@ -54,6 +54,6 @@ def test_a_run_with_nothing_new_keeps_the_release_and_a_new_as_of_date_scores_ag
         assert "published/release" in materialised(paths, scored.run_id)
         assert json.loads((paths.published / "RELEASE.json").read_text())["inputs"]["as_of_date"] == str(next_day)
         # Same code, so the dbt docs page of the first run is used again (no dbt process) and published again.
-        assert (paths.dbt_target("docs") / "site.code_sha256").read_text() == inputs["code_sha256"]
+        assert (paths.dbt_target / "docs-site.code_sha256").read_text() == inputs["code_sha256"]
         first_docs = paths.releases / first.run_id / "site" / "dbt-docs" / "index.html"
         assert (paths.published / "site" / "dbt-docs" / "index.html").read_bytes() == first_docs.read_bytes()
