@@ -2,8 +2,9 @@
 the raw records (source, URI, batch, fetched-at, hash), each re-hashed from its stored payload.
 
 A release holds the payloads as published: a CVR document without its participants' names. Such a record is
-re-hashed from the warehouse, which keeps it as received, and its published copy must be that record with the
-names removed; every other record is re-hashed from the release itself."""
+re-hashed from the store of records as received (`audit/as_received.duckdb` in the home, not published; see
+clusterscore/publish.py), and its published copy must be that record with the names removed; every other record
+is re-hashed from the release itself."""
 
 from __future__ import annotations
 
@@ -63,10 +64,10 @@ def _resolve_org(con, org: str, run_id: str) -> dict:
 
 
 def audit(
-    database: Path, org: str, indicator: str | None = None, run: str | None = None, warehouse: Path | None = None
+    database: Path, org: str, indicator: str | None = None, run: str | None = None, as_received: Path | None = None
 ) -> dict:
-    """The audit of one organisation's scorecard (no indicator) or of one indicator value, as a dict. `warehouse`
-    (the candidate database) holds the records whose personal names the release left out."""
+    """The audit of one organisation's scorecard (no indicator) or of one indicator value, as a dict. `as_received`
+    (Paths.as_received_store) holds the records whose personal names the release left out."""
     with duckdb.connect(str(database), read_only=True) as con:
         run_id = _resolve_run(con, run)
         card = _resolve_org(con, org, run_id)
@@ -109,7 +110,9 @@ def audit(
         report["indicator"] = value
         report["rule"] = rule
         report["intermediate"] = _intermediate(con, value["category"], indicator, org_id, run_id)
-        report["raw_records"], report["not_rehashed_because"] = _raw_records(con, run_id, org_id, indicator, warehouse)
+        report["raw_records"], report["not_rehashed_because"] = _raw_records(
+            con, run_id, org_id, indicator, as_received
+        )
         report["all_raw_records_unchanged"] = all(r["hash_matches"] for r in report["raw_records"])
         return report
 
@@ -127,7 +130,7 @@ def _intermediate(con, category: str, indicator: str, org_id: str, run_id: str) 
     return {"model": f"intermediate.{model}", "row": row[0] if row else None, "note": note}
 
 
-def _raw_records(con, run_id: str, org_id: str, indicator: str, warehouse: Path | None) -> tuple[list, str | None]:
+def _raw_records(con, run_id: str, org_id: str, indicator: str, as_received: Path | None) -> tuple[list, str | None]:
     """The raw record versions behind one indicator value, each re-hashed from its stored payload: one query per
     source (an indicator such as national coverage names thousands of records). Also why the records whose names
     the release left out could not be re-hashed (None: they were, or there are none)."""
@@ -157,7 +160,7 @@ def _raw_records(con, run_id: str, org_id: str, indicator: str, warehouse: Path 
             [run_id, org_id, indicator, source],
         ):
             stored[(source, row["batch_id"], row["record_key"])] = row
-    received, not_rehashed = _as_received(warehouse, [key for key, row in stored.items() if row["names_removed"]])
+    received, not_rehashed = _as_received(as_received, [key for key, row in stored.items() if row["names_removed"]])
     records = []
     for link in links:
         key = (link["source_name"], link["batch_id"], link["record_key"])
@@ -165,7 +168,7 @@ def _raw_records(con, run_id: str, org_id: str, indicator: str, warehouse: Path 
         payload, rehashed_from, published_intact = (found["payload"], "release", True) if found else (None, None, True)
         if found and found["names_removed"]:
             payload, as_published = received.get(key, (None, None))
-            rehashed_from, published_intact = "warehouse", as_published == found["payload"]
+            rehashed_from, published_intact = "store of records as received", as_published == found["payload"]
         recomputed = hashlib.sha256(payload.encode()).hexdigest() if payload is not None else None
         matches = recomputed == link["record_hash"] and published_intact
         if matches:
@@ -189,16 +192,17 @@ def _raw_records(con, run_id: str, org_id: str, indicator: str, warehouse: Path 
     return records, not_rehashed
 
 
-def _as_received(warehouse: Path | None, keys: list[tuple]) -> tuple[dict, str | None]:
-    """From the warehouse, per (source, batch, key): the payload as received and as published; or why not."""
+def _as_received(store: Path | None, keys: list[tuple]) -> tuple[dict, str | None]:
+    """From the store of records as received, per (source, batch, key): the payload as received and as published;
+    or why not."""
     if not keys:
         return {}, None
-    if warehouse is None or not warehouse.exists():
-        return {}, "personal names were removed on publication and there is no warehouse here to re-hash from"
+    if store is None or not store.exists():
+        return {}, "personal names were removed on publication and the records as received are not here"
     try:
-        con = duckdb.connect(str(warehouse), read_only=True)
+        con = duckdb.connect(str(store), read_only=True)
     except duckdb.IOException as exc:
-        return {}, f"the warehouse is in use ({str(exc).splitlines()[0][:120]}); audit again after the refresh"
+        return {}, f"the records as received are being written ({str(exc).splitlines()[0][:120]}): audit again"
     found = {}
     with con:
         for source in sorted({key[0] for key in keys}):
@@ -206,7 +210,7 @@ def _as_received(warehouse: Path | None, keys: list[tuple]) -> tuple[dict, str |
             published = SOURCES[source].published_payload("r.payload")
             for batch_id, record_key, payload, as_published in con.execute(
                 f"select r.batch_id, r.record_key, r.payload::varchar, ({published})::varchar from raw.{source} as r "
-                "inner join (select unnest(?::varchar[]) as batch_id, unnest(?::varchar[]) as record_key) as k "
+                "semi join (select unnest(?::varchar[]) as batch_id, unnest(?::varchar[]) as record_key) as k "
                 "on r.batch_id = k.batch_id and r.record_key = k.record_key",
                 [[key[1] for key in wanted], [key[2] for key in wanted]],
             ).fetchall():
@@ -247,7 +251,11 @@ def render(report: dict, limit: int = 20) -> str:
         lines.append(
             f"    {record['source_name']} {record['record_key']} batch {record['batch_id']} fetched {record['fetched_at']}"
             f" from {record['source_uri']} hash {record['record_hash'][:16]}… {record['status']}"
-            + (f" (re-hashed from the {record['rehashed_from']})" if record["rehashed_from"] == "warehouse" else "")
+            + (
+                f" (re-hashed from the {record['rehashed_from']})"
+                if record["rehashed_from"] not in (None, "release")
+                else ""
+            )
         )
     if len(report["raw_records"]) > limit:
         lines.append(f"    (+{len(report['raw_records']) - limit} more; --json lists all)")

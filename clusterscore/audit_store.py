@@ -4,7 +4,9 @@
 the dbt manifest and run results of each dbt step (`dbt/<step>/*.json.gz`), every Great Expectations result
 (`quality/<suite>.json`), the checksums of what it published (`release.json`), its OpenLineage events
 (`openlineage.jsonl`) and the rulebook it scored with (`rulebook/*.csv`). Raw records themselves stay in the
-database, kept by content (see clusterscore/landing.py), so the store stays small.
+database, kept by content (see clusterscore/landing.py), so the store stays small; only the versions a release
+names but publishes without personal names are kept here too, as received (`as_received.duckdb`, see
+clusterscore/publish.py), for the audit to re-hash.
 """
 
 from __future__ import annotations

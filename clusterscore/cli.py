@@ -166,7 +166,7 @@ def audit_command(
 
     paths = get_paths(home)
     try:
-        report = audit(_published_db(paths), organisation, indicator, run, warehouse=paths.candidate)
+        report = audit(_published_db(paths), organisation, indicator, run, as_received=paths.as_received_store)
     except AuditError as exc:
         typer.echo(f"clusterscore audit: {exc}", err=True)
         raise typer.Exit(2) from exc

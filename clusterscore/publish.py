@@ -120,13 +120,47 @@ def prepare_candidate(paths: Paths) -> None:
             con.execute(f"delete from marts.{table} where run_id not in (select run_id from meta.releases)")
 
 
+EVIDENCE_NAMED = (
+    "rowid in (select r.rowid from raw.{table} as r where exists (select 1 from marts.fct_indicator_evidence as e "
+    "where e.source_name = '{table}' and e.batch_id = r.batch_id and e.record_key = r.record_key))"
+)
+
+
+def keep_as_received(candidate: Path, store: Path) -> None:
+    """Add to `store` the evidence-named raw versions of the sources a release publishes without personal names, as
+    received.
+
+    Their record hashes are of the payload as received; the audit re-hashes them from here, a small file (the
+    national register's named versions: ~90,000), where a lookup in the warehouse's register took ~2 s and 3 GB.
+    Kept by content like the warehouse's raw tables: a version is added once."""
+    from clusterscore.sources import SOURCES
+
+    store.parent.mkdir(parents=True, exist_ok=True)
+    with connect(candidate) as con:
+        con.execute(f"attach '{store}' as as_received")
+        try:
+            con.execute("create schema if not exists as_received.raw")
+            for name, spec in SOURCES.items():
+                if not spec.published_payload:
+                    continue
+                con.execute(f"create table if not exists as_received.raw.{name} as from raw.{name} limit 0")
+                con.execute(
+                    f"insert into as_received.raw.{name} select * from raw.{name} as source "
+                    f"where {EVIDENCE_NAMED.format(table=name)} and not exists (select 1 from "
+                    f"as_received.raw.{name} as kept where kept.batch_id = source.batch_id "
+                    "and kept.record_key = source.record_key)"
+                )
+        finally:
+            con.execute("detach as_received")
+
+
 def write_release_database(candidate: Path, target: Path) -> None:
     """The published part of the candidate as a new DuckDB file, with the column comments (the docs readers see).
 
     Left out: the staging schema (rebuilt from raw every night; the national CVR tables are GBs) and the raw
     record versions no kept scorecard's evidence names (the whole register): `clusterscore audit` re-hashes the
-    named ones from this file (from the warehouse where personal names were removed), and `clusterscore reproduce`
-    reads the full raw history from the warehouse."""
+    named ones from this file (where personal names were removed, from the store `keep_as_received` fills), and
+    `clusterscore reproduce` reads the full raw history from the warehouse."""
     with connect(candidate) as con:
         con.execute(f"attach '{target}' as release")
         try:
@@ -140,11 +174,7 @@ def write_release_database(candidate: Path, target: Path) -> None:
                 if schema == "raw":  # the versions some scorecard's evidence names
                     # Found by their keys first, then fetched by row id: the payloads of the others (the whole
                     # register) are never read (national CVR: 0.8 s instead of 6 s).
-                    rows += (
-                        f" where rowid in (select r.rowid from raw.{table} as r where exists (select 1 from "
-                        "marts.fct_indicator_evidence as e "
-                        f"where e.source_name = '{table}' and e.batch_id = r.batch_id and e.record_key = r.record_key))"
-                    )
+                    rows += f" where {EVIDENCE_NAMED.format(table=table)}"
                 rows = _without_personal_names(schema, table, rows)
                 con.execute(f"create table release.{schema}.{table} as {rows}")
                 if comment:
@@ -156,7 +186,8 @@ def write_release_database(candidate: Path, target: Path) -> None:
                 con.execute(
                     f"comment on column release.raw.{table}.personal_names_removed is "
                     "'True where personal names were removed from the payload on publication: its record_hash is of "
-                    "the payload as received, which the warehouse keeps and clusterscore audit re-hashes.'"
+                    "the payload as received, which clusterscore audit re-hashes from the store of records as "
+                    "received beside the audit records (audit/as_received.duckdb, not published).'"
                 )
             for schema, table, column, comment in con.execute(
                 "select schema_name, table_name, column_name, comment from duckdb_columns() "
@@ -173,7 +204,7 @@ WITHHELD = "[withheld on publication: not JSON, so personal names could not be r
 def _without_personal_names(schema: str, table: str, rows: str) -> str:
     """`rows` as published: payloads of sources that hold personal names (the CVR's participants) with the names
     removed. Raw rows say whether theirs were (`personal_names_removed`): `clusterscore audit` re-hashes those from
-    the warehouse, the rest from the release itself."""
+    the store of records as received (`keep_as_received`), the rest from the release itself."""
     from clusterscore.sources import SOURCES
 
     spec = SOURCES.get(table) if schema == "raw" else None
@@ -222,6 +253,7 @@ def publish(
         building.mkdir()
         database = building / "clusterscore.duckdb"
         write_release_database(paths.candidate, database)
+        keep_as_received(paths.candidate, paths.as_received_store)
         export_run(database, building / "exports", run_id)
         build_site(database, building / "site", docs=docs)
         files = file_checksums(building)

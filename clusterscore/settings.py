@@ -56,6 +56,12 @@ class Paths:
         return self.home / "audit"
 
     @property
+    def as_received_store(self) -> Path:
+        """The raw record versions a release names but publishes without their personal names, as received: what
+        `clusterscore audit` re-hashes them from (clusterscore/publish.py). Not published."""
+        return self.audit_store / "as_received.duckdb"
+
+    @property
     def dagster_home(self) -> Path:
         return self.home / "dagster"
 

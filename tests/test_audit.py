@@ -113,32 +113,35 @@ def test_no_personal_name_reaches_the_release(refreshed):
         assert not [name for name in names if name in text], path
 
 
-def test_a_record_published_without_names_is_rehashed_from_the_warehouse(refreshed, tmp_path):
+def test_a_record_published_without_names_is_rehashed_as_received(refreshed, tmp_path):
     """The board size rests on the organisation's own CVR document, published without its board members' names:
-    the audit re-hashes the record as received from the warehouse, and checks the published copy against it."""
+    the audit re-hashes the record as received (kept beside the audit records, not published), and checks the
+    published copy against it."""
     paths, _ = refreshed
-    report = audit(paths.published_db, "34173842", "governance_board_size", warehouse=paths.candidate)
+    report = audit(paths.published_db, "34173842", "governance_board_size", as_received=paths.as_received_store)
     (record,) = report["raw_records"]
-    assert record["source_name"] == "cvr_companies" and record["rehashed_from"] == "warehouse"
+    assert record["source_name"] == "cvr_companies" and record["rehashed_from"] == "store of records as received"
     assert record["status"] == "unchanged" and report["all_raw_records_unchanged"]
+    assert not paths.as_received_store.resolve().is_relative_to(paths.published.resolve())
 
-    # without the warehouse: said so, exit 4, not a false "tampered"
+    # without the records as received: said so, exit 4, not a false "tampered"
     alone = tmp_path / "alone"
     (alone / "published").mkdir(parents=True)
     shutil.copy(paths.published_db, alone / "published" / "clusterscore.duckdb")
     result = cli("34173842", "governance_board_size", "--home", str(alone))
     assert result.returncode == 4, result.stdout + result.stderr
-    assert "not re-hashed" in result.stdout and "no warehouse" in result.stdout
+    assert "not re-hashed" in result.stdout and "records as received are not here" in result.stdout
 
-    # an altered record in the warehouse, and an altered published copy, are both caught
-    for altered, table in (("warehouse", paths.candidate), ("release", paths.published_db)):
+    # an altered record as received, and an altered published copy, are both caught
+    for altered, original in (("as_received", paths.as_received_store), ("release", paths.published_db)):
         database = tmp_path / f"{altered}.duckdb"
-        shutil.copy(table, database)
+        shutil.copy(original, database)
         with duckdb.connect(str(database)) as con:
-            con.execute(
+            (changed,) = con.execute(
                 "update raw.cvr_companies set payload = replace(payload::varchar, '\"FORMAND\"', '\"DIREKTØR\"')::json "
                 "where record_key = '34173842'"
-            )
-        copies = {"warehouse": paths.candidate, "release": paths.published_db, altered: database}
-        report = audit(copies["release"], "34173842", "governance_board_size", warehouse=copies["warehouse"])
+            ).fetchone()
+            assert changed >= 1
+        copies = {"as_received": paths.as_received_store, "release": paths.published_db, altered: database}
+        report = audit(copies["release"], "34173842", "governance_board_size", as_received=copies["as_received"])
         assert [r["status"] for r in report["raw_records"]] == ["TAMPERED"], altered
