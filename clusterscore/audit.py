@@ -3,8 +3,8 @@ the raw records (source, URI, batch, fetched-at, hash), each re-hashed from its 
 
 A release holds the payloads as published: a CVR document without its participants' names. Such a record is
 re-hashed from the store of records as received (`audit/as_received.duckdb` in the home, not published; see
-clusterscore/publish.py), and its published copy must be that record with the names removed; every other record
-is re-hashed from the release itself."""
+clusterscore/publish.py), and its published copy must hash as that record with the names removed did when it was
+published; every other record is re-hashed from the release itself."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ import hashlib
 from pathlib import Path
 
 import duckdb
-
-from clusterscore.sources import SOURCES
 
 # Category -> the intermediate model that measures its indicators.
 MEASURES_MODEL = {
@@ -150,14 +148,12 @@ def _raw_records(con, run_id: str, org_id: str, indicator: str, as_received: Pat
             "and table_name = ? and column_name = 'personal_names_removed'",
             [source],
         ).fetchone()[0]
-        for row in _rows(
+        wanted = {(link["batch_id"], link["record_key"]) for link in links if link["source_name"] == source}
+        for row in _by_key(
             con,
-            "select e.batch_id, e.record_key, r.source_uri, r.fetched_at, r.line_no, r.payload::varchar as payload, "
-            f"{'r.personal_names_removed' if names_removed else 'false'} as names_removed "
-            "from marts.fct_indicator_evidence as e "
-            f"inner join raw.{source} as r on r.batch_id = e.batch_id and r.record_key = e.record_key "
-            "where e.run_id = ? and e.cluster_org_id = ? and e.indicator_id = ? and e.source_name = ?",
-            [run_id, org_id, indicator, source],
+            f"select batch_id, record_key, source_uri, fetched_at, line_no, payload::varchar as payload, "
+            f"{'personal_names_removed' if names_removed else 'false'} as names_removed from raw.{source}",
+            wanted,
         ):
             stored[(source, row["batch_id"], row["record_key"])] = row
     received, not_rehashed = _as_received(as_received, [key for key, row in stored.items() if row["names_removed"]])
@@ -167,8 +163,9 @@ def _raw_records(con, run_id: str, org_id: str, indicator: str, as_received: Pat
         found = stored.get(key)
         payload, rehashed_from, published_intact = (found["payload"], "release", True) if found else (None, None, True)
         if found and found["names_removed"]:
-            payload, as_published = received.get(key, (None, None))
-            rehashed_from, published_intact = "store of records as received", as_published == found["payload"]
+            payload, published_sha256 = received.get(key, (None, None))
+            rehashed_from = "store of records as received"
+            published_intact = published_sha256 == hashlib.sha256(found["payload"].encode()).hexdigest()
         recomputed = hashlib.sha256(payload.encode()).hexdigest() if payload is not None else None
         matches = recomputed == link["record_hash"] and published_intact
         if matches:
@@ -192,9 +189,21 @@ def _raw_records(con, run_id: str, org_id: str, indicator: str, as_received: Pat
     return records, not_rehashed
 
 
+def _by_key(con, select: str, wanted: set[tuple[str, str]]) -> list[dict]:
+    """The rows of `select` (over a raw table) whose (batch_id, record_key) are `wanted`. Filtered on each column
+    with `= any(list)`, which DuckDB applies in the scan, so only matching rows' payloads are read (a join with
+    the keys read every payload: the national register's named versions took 2 s instead of 0.2 s)."""
+    batches = sorted({batch for batch, _ in wanted})
+    keys = sorted({key for _, key in wanted})
+    rows = _rows(
+        con, f"{select} where record_key = any(?::varchar[]) and batch_id = any(?::varchar[])", [keys, batches]
+    )
+    return [row for row in rows if (row["batch_id"], row["record_key"]) in wanted]
+
+
 def _as_received(store: Path | None, keys: list[tuple]) -> tuple[dict, str | None]:
-    """From the store of records as received, per (source, batch, key): the payload as received and as published;
-    or why not."""
+    """From the store of records as received, per (source, batch, key): the payload as received and the hash of
+    its published form; or why not."""
     if not keys:
         return {}, None
     if store is None or not store.exists():
@@ -206,15 +215,12 @@ def _as_received(store: Path | None, keys: list[tuple]) -> tuple[dict, str | Non
     found = {}
     with con:
         for source in sorted({key[0] for key in keys}):
-            wanted = [key for key in keys if key[0] == source]
-            published = SOURCES[source].published_payload("r.payload")
-            for batch_id, record_key, payload, as_published in con.execute(
-                f"select r.batch_id, r.record_key, r.payload::varchar, ({published})::varchar from raw.{source} as r "
-                "semi join (select unnest(?::varchar[]) as batch_id, unnest(?::varchar[]) as record_key) as k "
-                "on r.batch_id = k.batch_id and r.record_key = k.record_key",
-                [[key[1] for key in wanted], [key[2] for key in wanted]],
-            ).fetchall():
-                found[(source, batch_id, record_key)] = (payload, as_published)
+            for row in _by_key(
+                con,
+                f"select batch_id, record_key, payload::varchar as payload, published_sha256 from raw.{source}",
+                {key[1:] for key in keys if key[0] == source},
+            ):
+                found[(source, row["batch_id"], row["record_key"])] = (row["payload"], row["published_sha256"])
     return found, None
 
 
