@@ -127,14 +127,15 @@ EVIDENCE_NAMED = (
 
 
 def keep_as_received(candidate: Path, store: Path) -> None:
-    """Add to `store` the evidence-named raw versions of the sources a release publishes without personal names, as
-    received.
+    """Add to `store` the evidence-named raw versions of the sources a release publishes without personal names: as
+    received, and as published.
 
     Their record hashes are of the payload as received; the audit re-hashes them from here, a small file (the
     national register's named versions: ~90,000), where a lookup in the warehouse's register took ~2 s and 3 GB.
-    Beside each, `published_sha256`: the hash of the payload as published, derived here from the one received,
-    which the audit compares with the release's copy (deriving it again at audit time took 0.4 s per 1,700
-    documents). Kept by content like the warehouse's raw tables: a version is added once."""
+    Beside each, its payload as published (`published_payload`, names removed, derived here once per version:
+    ~0.2 ms a document, 20 s for the national set, which rebuilding each release must not pay again), its hash
+    (`published_sha256`, which the audit compares with the release's copy) and `personal_names_removed`. Kept by
+    content like the warehouse's raw tables: a version is added once."""
     from clusterscore.sources import SOURCES
 
     store.parent.mkdir(parents=True, exist_ok=True)
@@ -145,30 +146,41 @@ def keep_as_received(candidate: Path, store: Path) -> None:
             for name, spec in SOURCES.items():
                 if not spec.published_payload:
                     continue
-                published = f"sha256(({spec.published_payload('source.payload')})::varchar) as published_sha256"
                 con.execute(
-                    f"create table if not exists as_received.raw.{name} as "
-                    f"select *, null::varchar as published_sha256 from raw.{name} limit 0"
+                    f"create table if not exists as_received.raw.{name} as select *, null::json as published_payload, "
+                    f"null::varchar as published_sha256, null::boolean as personal_names_removed "
+                    f"from raw.{name} limit 0"
                 )
                 con.execute(
-                    f"insert into as_received.raw.{name} select *, {published} from raw.{name} as source "
-                    f"where {EVIDENCE_NAMED.format(table=name)} and not exists (select 1 from "
-                    f"as_received.raw.{name} as kept where kept.batch_id = source.batch_id "
-                    "and kept.record_key = source.record_key)"
+                    f"""
+                    insert into as_received.raw.{name}
+                    select *, sha256(published_payload::varchar),
+                           published_payload::varchar <> payload::varchar
+                    from (
+                        select *, {spec.published_payload("source.payload")} as published_payload
+                        from raw.{name} as source
+                        where {EVIDENCE_NAMED.format(table=name)} and not exists (
+                            select 1 from as_received.raw.{name} as kept
+                            where kept.batch_id = source.batch_id and kept.record_key = source.record_key
+                        )
+                    )
+                    """
                 )
         finally:
             con.execute("detach as_received")
 
 
-def write_release_database(candidate: Path, target: Path) -> None:
+def write_release_database(candidate: Path, target: Path, as_received: Path) -> None:
     """The published part of the candidate as a new DuckDB file, with the column comments (the docs readers see).
 
     Left out: the staging schema (rebuilt from raw every night; the national CVR tables are GBs) and the raw
     record versions no kept scorecard's evidence names (the whole register): `clusterscore audit` re-hashes the
-    named ones from this file (where personal names were removed, from the store `keep_as_received` fills), and
-    `clusterscore reproduce` reads the full raw history from the warehouse."""
+    named ones from this file (where personal names were removed, from the store `keep_as_received` fills, which
+    also gives their published form), and `clusterscore reproduce` reads the full raw history from the warehouse."""
     with connect(candidate) as con:
         con.execute(f"attach '{target}' as release")
+        if as_received.exists():
+            con.execute(f"attach '{as_received}' as as_received (read_only)")
         try:
             tables = con.execute(
                 "select schema_name, table_name, comment from duckdb_tables() "
@@ -202,6 +214,8 @@ def write_release_database(candidate: Path, target: Path) -> None:
                 con.execute(f'comment on column release.{schema}.{table}."{column}" is {sql_literal(comment)}')
         finally:
             con.execute("detach release")
+            if as_received.exists():
+                con.execute("detach as_received")
 
 
 WITHHELD = "[withheld on publication: not JSON, so personal names could not be removed; the warehouse keeps it]"
@@ -214,11 +228,10 @@ def _without_personal_names(schema: str, table: str, rows: str) -> str:
     from clusterscore.sources import SOURCES
 
     spec = SOURCES.get(table) if schema == "raw" else None
-    if spec and spec.published_payload:
-        published = spec.published_payload("payload")
+    if spec and spec.published_payload:  # as published, from the store `keep_as_received` has just completed
         return (
-            f"select * exclude (published) replace (published as payload), "
-            f"published::varchar <> payload::varchar as personal_names_removed from (select *, {published} as published from ({rows}))"
+            f"select r.* replace (kept.published_payload as payload), kept.personal_names_removed from ({rows}) as r "
+            f"inner join as_received.raw.{table} as kept on kept.batch_id = r.batch_id and kept.record_key = r.record_key"
         )
     if (schema, table) == ("meta", "quarantine"):
         cases = " ".join(
@@ -258,8 +271,8 @@ def publish(
             shutil.rmtree(building)
         building.mkdir()
         database = building / "clusterscore.duckdb"
-        write_release_database(paths.candidate, database)
         keep_as_received(paths.candidate, paths.as_received_store)
+        write_release_database(paths.candidate, database, paths.as_received_store)
         export_run(database, building / "exports", run_id)
         build_site(database, building / "site", docs=docs)
         files = file_checksums(building)
