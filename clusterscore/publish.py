@@ -179,8 +179,7 @@ def write_release_database(candidate: Path, target: Path, as_received: Path) -> 
     also gives their published form), and `clusterscore reproduce` reads the full raw history from the warehouse."""
     with connect(candidate) as con:
         con.execute(f"attach '{target}' as release")
-        if as_received.exists():
-            con.execute(f"attach '{as_received}' as as_received (read_only)")
+        con.execute(f"attach '{as_received}' as as_received (read_only)")
         try:
             tables = con.execute(
                 "select schema_name, table_name, comment from duckdb_tables() "
@@ -214,8 +213,7 @@ def write_release_database(candidate: Path, target: Path, as_received: Path) -> 
                 con.execute(f'comment on column release.{schema}.{table}."{column}" is {sql_literal(comment)}')
         finally:
             con.execute("detach release")
-            if as_received.exists():
-                con.execute("detach as_received")
+            con.execute("detach as_received")
 
 
 WITHHELD = "[withheld on publication: not JSON, so personal names could not be removed; the warehouse keeps it]"

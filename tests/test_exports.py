@@ -15,9 +15,10 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def exported(refreshed):
+    """The exports of the shared refresh, from its own release folder: `published/` may point at a later run's."""
     paths, outcome = refreshed
     assert outcome.export_folder is not None, outcome.render()
-    return paths, outcome.export_folder, outcome.run_id
+    return paths, paths.releases / outcome.run_id / "exports" / outcome.run_id, outcome.run_id
 
 
 def expected_rows(con, table: str, run_id: str) -> int:
