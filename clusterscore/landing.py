@@ -16,6 +16,9 @@ import gzip
 import hashlib
 import logging
 import os
+import queue
+import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -43,7 +46,7 @@ RAW_COLUMNS = """
     record_key varchar not null,
     parent_key varchar,
     record_hash varchar not null,
-    payload json not null,
+    payload json not null using compression zstd,
     last_seen_batch_id varchar not null,
     superseded_at timestamptz,
     superseded_by_batch_id varchar
@@ -139,6 +142,13 @@ class SourceReadError(RuntimeError):
     """The source as a whole could not be read; nothing of it was landed."""
 
 
+class _Unreadable(Exception):
+    pass
+
+
+_READ_ERRORS = (OSError, EOFError, gzip.BadGzipFile)
+
+
 @dataclass
 class BatchResult:
     batch_id: str
@@ -173,10 +183,13 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, spec: SourceSpec | None = None
 def read_lines(path: Path) -> Iterator[tuple[int, bytes]]:
     """Numbered non-blank lines of a JSON-lines file, gzip or plain."""
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if line.strip():
-                yield line_no, line.rstrip(b"\r\n")
+    try:
+        with opener(path, "rb") as handle:
+            for line_no, line in enumerate(handle, start=1):
+                if line.strip():
+                    yield line_no, line.rstrip(b"\r\n")
+    except _READ_ERRORS as exc:
+        raise _Unreadable from exc
 
 
 def _error_path(loc: tuple) -> str:
@@ -307,131 +320,265 @@ def _stage_rows(con: duckdb.DuckDBPyConnection, spec: SourceSpec, rows: list[dic
     _insert(con, "incoming", rows)
 
 
-def _stage_bulk(con: duckdb.DuckDBPyConnection, spec: SourceSpec, path: Path, batch: _Batch) -> int:
-    """The view `incoming` for a national-size source, checked in DuckDB; returns how many records land.
+# Decompressed text per chunk of a bulk source: big enough that DuckDB reads each chunk on both threads and the
+# per-statement costs vanish, small enough that a chunk's table stays in memory.
+BULK_CHUNK_BYTES = 128 << 20
+MAX_LINE_BYTES = 16_000_000  # DuckDB's reader takes lines up to this long (max_line_size below)
+_CHUNK_COLUMNS = "{'line_no': 'BIGINT', 'record_hash': 'VARCHAR', 'line': 'VARCHAR'}"
 
-    One pass of DuckDB over the file: each line is kept with its hash, parsed once into the model's structure and
-    tested by the SQL form of the model's rules (clusterscore/sources/sql_check.py), which passes the records it
-    can prove good; the read keeps file order, so row id + 1 is the line number. Only the other records go through
-    the model in Python, for the field-level reason (or to land after all). Duplicate keys are found in SQL over
-    the whole batch: the first good line of a key lands, later ones are quarantined.
+
+def _numbered_chunks(path: Path, folder: Path) -> Iterator[tuple[Path, list[tuple[int, bytes]]]]:
+    """The file's non-blank lines as chunk files of `line number, 0x01, sha256, 0x01, line`, in file order, each
+    with the lines DuckDB's reader would refuse (not UTF-8, a 0x01 byte, too long), which go to the model instead.
+
+    Python decompresses and hashes (zlib and OpenSSL's SHA-256 release the GIL, and OpenSSL uses the CPU's SHA
+    instructions: several times DuckDB's sha256), so this runs on a thread beside DuckDB's check of the previous
+    chunk; and DuckDB reads a plain file on both threads, where a gzip file is one thread's work. Lines split as
+    `read_lines` splits them, so line numbers and hashes are those of record-by-record landing.
     """
-    rules = spec.bulk
-    # Reading a gzip file is one thread's work; checking is parallel, so it runs on the table read, not in the read.
-    con.execute(f"create or replace temp table source_lines as select line from {_read_lines_sql(path)}")
+    opener = gzip.open if path.suffix == ".gz" else open
+    line_no, carry, number = 0, b"", 0
+    with opener(path, "rb") as handle:
+        while True:
+            try:
+                block = handle.read(BULK_CHUNK_BYTES)
+            except _READ_ERRORS as exc:
+                raise _Unreadable from exc
+            data = carry + block
+            if block:
+                cut = data.rfind(b"\n") + 1
+                if cut == 0:  # one line longer than a chunk: read on
+                    carry = data
+                    continue
+                data, carry = data[:cut], data[cut:]
+            elif not data:
+                return
+            all_readable = _readable(data)
+            out, refused = [], []
+            for line in data.split(b"\n")[: -1 if data.endswith(b"\n") else None]:
+                line_no += 1
+                line = line.rstrip(b"\r\n")
+                if not line.strip():
+                    continue
+                if all_readable or (_readable(line) and len(line) < MAX_LINE_BYTES):
+                    out.append(b"%d\x01%s\x01%s\n" % (line_no, hashlib.sha256(line).hexdigest().encode(), line))
+                else:
+                    refused.append((line_no, line))
+            number += 1
+            chunk = folder / f"chunk-{number:05d}.txt"
+            chunk.write_bytes(b"".join(out))
+            yield chunk, refused
+            if not block:
+                return
+
+
+def _readable(text: bytes) -> bool:
+    """Whether DuckDB's reader of chunk files takes this text: UTF-8, without the 0x01 byte it splits on."""
+    try:
+        text.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return b"\x01" not in text
+
+
+def _ahead(items: Iterator) -> Iterator:
+    """`items` produced on a thread, one ahead of the consumer; the producer's error is raised to the consumer."""
+    slots: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    end = object()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        slots.put(item, timeout=0.2)
+                        break
+                    except queue.Full:
+                        pass
+                if stop.is_set():
+                    return
+            slots.put(end)
+        except BaseException as exc:
+            slots.put(exc)
+
+    thread = threading.Thread(target=produce, name="landing-reader", daemon=True)
+    thread.start()
+    try:
+        while (item := slots.get()) is not end:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _check_chunk(con: duckdb.DuckDBPyConnection, rules, chunk: Path) -> None:
+    """The temp table `chunk`: the chunk file's lines, each parsed once into the structure of the source's model
+    and tested by the SQL form of the model's rules."""
     con.execute(
         f"""
-        create or replace temp table checked as
-        select line_no, record_hash, passes, case when passes then {rules.key_sql} end as record_key
+        create or replace temp table chunk as
+        select line_no, record_hash, line, passes, case when passes then doc_key end as record_key
         from (
-            select line_no, record_hash, doc, {passes_sql(rules.model, "doc", "line")} as passes
+            select line_no, record_hash, line, {passes_sql(rules.model, "doc", "line")} as passes,
+                   {rules.key_sql} as doc_key
             from (
-                select rowid + 1 as line_no, line, sha256(line) as record_hash,
-                       try(from_json(line, {structure_sql(rules.model)})) as doc
-                from (select rowid, rtrim(line, chr(13)) as line from source_lines)
+                select line_no, record_hash, line, try(from_json(line, {structure_sql(rules.model)})) as doc
+                from {_read_chunk_sql(chunk)}
             )
         )
         """
     )
-    batch.received += con.execute("select count(*) from checked where passes").fetchone()[0]
-    # The records SQL could not pass: the model decides, record by record (few, and streamed).
-    rescued: list[dict] = []
-    cursor = con.execute(
-        "select c.line_no, s.line from checked as c join source_lines as s on s.rowid + 1 = c.line_no "
-        "where not c.passes and not regexp_full_match(s.line, '\\s*') order by c.line_no"
+
+
+def _land_bulk(con: duckdb.DuckDBPyConnection, spec: SourceSpec, path: Path, batch: _Batch, full: bool) -> tuple:
+    """Land a national-size source, checked in DuckDB; returns (landed, versions stored, versions superseded).
+
+    The file goes through in chunks (`_numbered_chunks`, read on a thread one chunk ahead). Each chunk is parsed
+    once into the structure of the source's model and tested by the SQL form of the model's rules
+    (clusterscore/sources/sql_check.py), which passes the records it can prove good; those are stored at once,
+    unless the same version is held already. Only the other records go through the model in Python, for the
+    field-level reason (or to land after all). Duplicate keys are found in SQL over the whole batch at the end: the
+    first good line of a key lands, later ones are quarantined. Runs inside the landing's transaction.
+    """
+    rules, table = spec.bulk, spec.raw_table
+    constants = (
+        f"{sql_literal(batch.batch_id)} as batch_id, {sql_literal(spec.name)} as source_name, "
+        f"{sql_literal(batch.source_uri)} as source_uri, {sql_literal(batch.fetched_at.isoformat())}::timestamptz "
+        f"as fetched_at, {sql_literal(rules.record_type)} as record_type, null::varchar as parent_key, "
+        f"{sql_literal(batch.batch_id)} as last_seen_batch_id"
     )
-    while chunk := cursor.fetchmany(10_000):
-        for line_no, line in chunk:
-            batch.add_line(line_no, line.encode())
-        rescued += batch.landed
-        batch.landed.clear()
+    con.execute(
+        "create or replace temp table checked (line_no bigint, record_key varchar, record_hash varchar, passes bool)"
+    )
     con.execute(
         "create or replace temp table rescued (line_no bigint, record_key varchar, record_hash varchar, payload varchar)"
     )
+    # The versions held already (current ones): a record seen again unchanged is not stored twice.
+    con.execute(
+        f"create or replace temp table held as select record_key, record_hash from {table} where superseded_at is null"
+    )
+    held = bool(con.execute("select count(*) from held").fetchone()[0])
+    not_held = (
+        "not exists (select 1 from held where held.record_key = {0}.record_key and held.record_hash = {0}.record_hash)"
+    )
+    rescued: list[dict] = []
+    threads = con.execute("select current_setting('threads')").fetchone()[0]
+    with tempfile.TemporaryDirectory(prefix="clusterscore-landing-") as folder:
+        for chunk, refused in _ahead(_numbered_chunks(path, Path(folder))):
+            _check_chunk(con, rules, chunk)
+            chunk.unlink()
+            con.execute("insert into checked select line_no, record_key, record_hash, passes from chunk")
+            con.execute("set threads = 1")  # storing compresses faster on one thread than on two contending
+            try:
+                con.execute(
+                    f"insert into {table} by name select {constants}, line_no::integer as line_no, record_key, "
+                    f"record_hash, line::json as payload from chunk "
+                    f"where passes {'and ' + not_held.format('chunk') if held else ''}"
+                )
+            finally:
+                con.execute(f"set threads = {threads}")
+            batch.received += con.execute("select count(*) from chunk where passes").fetchone()[0]
+            # The records SQL could not pass: the model decides, record by record (few).
+            others = con.execute("select line_no, line from chunk where not passes").fetchall()
+            for line_no, line in sorted([*((n, text.encode()) for n, text in others), *refused]):
+                batch.add_line(line_no, line)
+            rescued += batch.landed
+            batch.landed.clear()
     if rescued:
         frame = pd.DataFrame(rescued)[["line_no", "record_key", "record_hash", "payload"]]  # noqa: F841
         con.execute("insert into rescued select * from frame")
-    # Later lines of a key an earlier good line has are quarantined as duplicates.
+    # Later lines of a key an earlier good line has are quarantined as duplicates (and leave the register).
     con.execute(
         """
         create or replace temp table duplicates as
-        select line_no, record_key, min(line_no) over (partition by record_key) as first_line
+        select line_no, record_key, record_hash, min(line_no) over (partition by record_key) as first_line
         from (
-            select line_no, record_key from checked where passes
+            select line_no, record_key, record_hash from checked where passes
             union all
-            select line_no, record_key from rescued
+            select line_no, record_key, record_hash from rescued
         )
         qualify line_no > first_line
         """
     )
     duplicates = con.execute(
-        "select d.line_no, d.record_key, coalesce(r.payload, rtrim(s.line, chr(13))), d.first_line "
-        "from duplicates as d join source_lines as s on s.rowid + 1 = d.line_no "
-        "left join rescued as r on r.line_no = d.line_no order by d.line_no"
+        "select d.line_no, d.record_key, d.record_hash, r.payload, d.first_line "
+        "from duplicates as d left join rescued as r on r.line_no = d.line_no order by d.line_no"
     ).fetchall()
+    # A duplicate SQL passed is in the register (stored from its chunk, or held with the same text): its text is
+    # read from there, by hash (a filter DuckDB applies in the scan, so only those rows' payloads are read).
+    texts = dict(
+        con.execute(
+            f"select record_hash, any_value(payload::varchar) from {table} where record_hash = any(?) group by all",
+            [[row[2] for row in duplicates if row[3] is None]],
+        ).fetchall()
+        if duplicates
+        else []
+    )
+    duplicates = [(n, key, payload or texts[digest], first) for n, key, digest, payload, first in duplicates]
     for line_no, key, payload, first_line in duplicates:
         problem = {"field": "(record)", "reason": f"duplicate record key: first at line {first_line}"}
         batch.quarantine(line_no, key, rules.record_type, [problem], payload.encode())
-    # A view, so the national text is not copied again before it is stored.
+    if duplicates:
+        con.execute(
+            f"delete from {table} where batch_id = ? and line_no in (select line_no from duplicates)",
+            [batch.batch_id],
+        )
     con.execute(
         f"""
-        create or replace temp view incoming as
-        with good as (
-            select c.line_no, c.record_key, c.record_hash, rtrim(s.line, chr(13)) as payload
-            from checked as c join source_lines as s on s.rowid + 1 = c.line_no
-            where c.passes
-            union all
-            select line_no, record_key, record_hash, payload from rescued
-        )
-        select {sql_literal(batch.batch_id)} as batch_id, {sql_literal(spec.name)} as source_name,
-               {sql_literal(batch.source_uri)} as source_uri, {sql_literal(batch.fetched_at.isoformat())}::timestamptz
-               as fetched_at, line_no::integer as line_no, {sql_literal(rules.record_type)} as record_type,
-               record_key, null::varchar as parent_key, record_hash, payload::json as payload,
-               {sql_literal(batch.batch_id)} as last_seen_batch_id, null::timestamptz as superseded_at,
-               null::varchar as superseded_by_batch_id
-        from good
-        where line_no not in (select line_no from duplicates)
+        insert into {table} by name
+        select {constants}, line_no::integer as line_no, record_key, record_hash, payload::json as payload
+        from rescued where line_no not in (select line_no from duplicates) and {not_held.format("rescued")}
         """
     )
-    return con.execute("select count(*) from incoming").fetchone()[0]
+    con.execute(
+        """
+        create or replace temp view incoming as
+        select record_key, record_hash from checked where passes and line_no not in (select line_no from duplicates)
+        union all
+        select record_key, record_hash from rescued where line_no not in (select line_no from duplicates)
+        """
+    )
+    landed = con.execute("select count(*) from incoming").fetchone()[0]
+    stored_new = con.execute(f"select count(*) from {table} where batch_id = ?", [batch.batch_id]).fetchone()[0]
+    return landed, stored_new, _supersede(con, spec, batch, full)
 
 
 def _drop_staged(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop what staging a batch left in the session: the view or table `incoming` and the bulk helpers."""
+    """Drop what landing a batch left in the session: the view or table `incoming` and the bulk helpers."""
     staged = con.execute(
         "select table_name, table_type from information_schema.tables where table_catalog = 'temp' "
-        "and table_name in ('incoming', 'source_lines', 'checked', 'rescued', 'duplicates')"
+        "and table_name in ('incoming', 'chunk', 'checked', 'rescued', 'duplicates', 'held')"
     ).fetchall()
     for name, kind in sorted(staged, key=lambda row: row[1] != "VIEW"):  # the view first: it reads the tables
         con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} {name}")
 
 
-def _read_lines_sql(path: Path) -> str:
-    """Every line of a (gzip) text file as the column `line`, in file order, blank lines included (as null), so
-    that row id + 1 is the line number. No quoting or delimiting: a JSON line is one column."""
-    quoted = str(path).replace("'", "''")
+def _read_chunk_sql(chunk: Path) -> str:
+    """A chunk file of `_numbered_chunks` as columns; no quoting: the line is the rest of the row."""
+    quoted = str(chunk).replace("'", "''")
     return (
-        f"read_csv('{quoted}', columns = {{'line': 'VARCHAR'}}, delim = '\x01', quote = '', escape = '', "
-        "header = false, auto_detect = false, new_line = '\\n', max_line_size = 16000000, buffer_size = 64000000)"
+        f"read_csv('{quoted}', columns = {_CHUNK_COLUMNS}, delim = '\x01', quote = '', escape = '', "
+        f"header = false, auto_detect = false, new_line = '\\n', max_line_size = {MAX_LINE_BYTES + 100}, buffer_size = 32000000)"
     )
 
 
-def _store_versions(con: duckdb.DuckDBPyConnection, spec: SourceSpec, batch: _Batch, full: bool) -> tuple[int, int]:
-    """Store the batch's landed records (temp table `incoming`) by content; returns (versions stored, versions
-    superseded)."""
+def _supersede(con: duckdb.DuckDBPyConnection, spec: SourceSpec, batch: _Batch, full: bool) -> int:
+    """Move on the versions the batch (view `incoming`: record_key, record_hash) has again unchanged; end those it
+    has changed, and (full batches only) those it lacks. Returns how many versions ended."""
     table, batch_id = spec.raw_table, batch.batch_id
-    # Unchanged records: the stored version was seen again.
     con.execute(
         f"""
         update {table} as stored set last_seen_batch_id = ?
         from incoming
-        where stored.superseded_at is null
+        where stored.superseded_at is null and stored.last_seen_batch_id <> ?
           and stored.record_key = incoming.record_key and stored.record_hash = incoming.record_hash
         """,
-        [batch_id],
+        [batch_id, batch_id],
     )
-    # Changed records, and (full batches only) records the source no longer has: their version ends here.
-    superseded = con.execute(
+    return con.execute(
         f"""
         update {table} as stored set superseded_at = ?, superseded_by_batch_id = ?
         where stored.superseded_at is null and stored.last_seen_batch_id <> ?
@@ -439,17 +586,23 @@ def _store_versions(con: duckdb.DuckDBPyConnection, spec: SourceSpec, batch: _Ba
         """,
         [batch.fetched_at, batch_id, batch_id, full],
     ).fetchone()[0]
+
+
+def _store_versions(con: duckdb.DuckDBPyConnection, spec: SourceSpec, batch: _Batch, full: bool) -> tuple[int, int]:
+    """Store the batch's landed records (temp table `incoming`) by content; returns (versions stored, versions
+    superseded)."""
+    superseded = _supersede(con, spec, batch, full)
     stored_new = con.execute(
         f"""
-        insert into {table} by name
+        insert into {spec.raw_table} by name
         select * from incoming
         where not exists (
-            select 1 from {table} as stored
+            select 1 from {spec.raw_table} as stored
             where stored.superseded_at is null and stored.last_seen_batch_id = ?
               and stored.record_key = incoming.record_key and stored.record_hash = incoming.record_hash
         )
         """,
-        [batch_id],
+        [batch.batch_id],
     ).fetchone()[0]
     return stored_new, superseded
 
@@ -520,29 +673,19 @@ def land_file(
 
     batch_id = f"{spec.name}-{fetched_at:%Y%m%dT%H%M%S}-{content_sha[:12]}"
     batch = _Batch(spec, batch_id, source_uri, fetched_at, dedupe=spec.bulk is None)
-    try:
-        landed = None
-        if spec.bulk is not None:
-            try:
-                landed = _stage_bulk(con, spec, path, batch)
-            except duckdb.InvalidInputException as exc:
-                # DuckDB's line reader refuses the file (CR line ends, raw control bytes): read it line by line.
-                log.warning("%s: %s is landed record by record (%s)", spec.name, path.name, str(exc).splitlines()[0])
-                batch = _Batch(spec, batch_id, source_uri, fetched_at)
-        if landed is None:
-            for line_no, raw in read_lines(path):
-                batch.add_line(line_no, raw)
-            _stage_rows(con, spec, batch.landed)
-            landed = len(batch.landed)
-    except (OSError, EOFError, gzip.BadGzipFile, duckdb.IOException) as exc:
-        _read_failed(con, spec, path, source_uri, run_id, fetched_at, exc)
-
     load_kind = load_kind or spec.load_kind
     con.execute("begin transaction")
     try:
         con.execute("delete from meta.quarantine where batch_id = ?", [batch_id])
         con.execute("delete from meta.batches where batch_id = ?", [batch_id])
-        stored_new, superseded = _store_versions(con, spec, batch, full=load_kind == "full")
+        if spec.bulk is not None:
+            landed, stored_new, superseded = _land_bulk(con, spec, path, batch, full=load_kind == "full")
+        else:
+            for line_no, raw in read_lines(path):
+                batch.add_line(line_no, raw)
+            _stage_rows(con, spec, batch.landed)
+            landed = len(batch.landed)
+            stored_new, superseded = _store_versions(con, spec, batch, full=load_kind == "full")
         _drop_staged(con)
         _insert(con, "meta.quarantine", batch.quarantined)
         _insert(
@@ -573,6 +716,9 @@ def land_file(
         _record_fetch(con, run_id, spec, source_uri, fetched_at, "landed", batch_id, None)
         prune_history(con, spec, fetched_at - dt.timedelta(days=raw_retention_days()))
         con.execute("commit")
+    except _Unreadable as exc:
+        con.execute("rollback")
+        _read_failed(con, spec, path, source_uri, run_id, fetched_at, exc.__cause__)
     except Exception:
         con.execute("rollback")
         raise

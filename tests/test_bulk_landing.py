@@ -8,7 +8,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import gzip
-import logging
 
 import duckdb
 import orjson
@@ -121,16 +120,19 @@ def test_line_numbers_count_blank_lines(tmp_path):
     assert [row[0] for row in bulk[1]] == [2, 5, 6]
 
 
-def test_a_file_duckdb_cannot_read_by_lines_is_landed_record_by_record(tmp_path, caplog):
+def test_line_ends_and_lines_duckdb_cannot_read_land_alike(tmp_path):
+    """CR LF line ends; a line not UTF-8 and one with a raw control byte go to the model (and to quarantine)."""
     with gzip.open(SAMPLE_DIR / BULK.sample_file, "rb") as handle:
-        good = [line.rstrip(b"\n") for line in handle][:3]
-    path = tmp_path / "crlf.jsonl.gz"
+        good = [line.rstrip(b"\n") for line in handle][:4]
+    not_utf8 = good[1].replace(b'"_id"', b'"_\xff"', 1)
+    control = good[2].replace(b'"_id"', b'"_\x01"', 1)
+    path = tmp_path / "odd-lines.jsonl.gz"
     with gzip.open(path, "wb") as handle:
-        handle.write(b"".join(line + b"\r\n" for line in good))
-    with caplog.at_level(logging.WARNING, logger="clusterscore.landing"):
-        bulk, by_record = land_both(tmp_path, path)
-    assert bulk == by_record and bulk[0] == (3, 3, 0)
-    assert "landed record by record" in caplog.text
+        handle.write(b"".join(line + b"\r\n" for line in [good[0], not_utf8, control, good[3]]))
+    bulk, by_record = land_both(tmp_path, path)
+    assert bulk == by_record and bulk[0][0] == 4
+    quarantined = {row[0]: row[3] for row in bulk[2]}
+    assert quarantined[2].startswith("not valid JSON") and quarantined[3].startswith("not valid JSON")
 
 
 # A document with no company, and a CVR number whose last digit is a full-width nine (Python's isdigit says yes).
@@ -147,7 +149,6 @@ def test_odd_documents_agree(tmp_path, hit):
 
 def test_sql_passes_every_good_sample_document_itself(tmp_path):
     """Speed rests on it: the model is asked only about what SQL cannot pass, so SQL must pass the good ones."""
-    from clusterscore.landing import _read_lines_sql
     from clusterscore.sources.sql_check import passes_sql, structure_sql
 
     path = SAMPLE_DIR / BULK.sample_file
@@ -156,6 +157,7 @@ def test_sql_passes_every_good_sample_document_itself(tmp_path):
     with duckdb.connect() as con:
         passed = con.execute(
             f"select count(*) filter (where {passes_sql(rules.model, 'doc', 'line')}) from ("
-            f"select line, try(from_json(line, {structure_sql(rules.model)})) as doc from {_read_lines_sql(path)})"
+            f"select line, try(from_json(line, {structure_sql(rules.model)})) as doc "
+            f"from read_json_objects('{path}', format = 'newline_delimited') as t(line))"
         ).fetchone()[0]
     assert passed == by_record[0][1] > 2000  # every document the model lands
