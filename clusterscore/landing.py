@@ -415,15 +415,15 @@ def _ahead(items: Iterator) -> Iterator:
 
 
 def _check_chunk(con: duckdb.DuckDBPyConnection, rules, chunk: Path) -> None:
-    """The temp table `chunk`: the chunk file's lines, each parsed once into the structure of the source's model
-    and tested by the SQL form of the model's rules."""
+    """The temp table `verdict`: per line of the chunk file its number, hash and key, and whether the SQL form of the
+    source model's rules passes it, each line parsed once into the structure of the model. The line text stays in
+    the file: a table of it, replaced per chunk inside the landing's transaction, would be kept to its end."""
     con.execute(
         f"""
-        create or replace temp table chunk as
-        select line_no, record_hash, line, passes, case when passes then doc_key end as record_key
+        create or replace temp table verdict as
+        select line_no, record_hash, passes, case when passes then doc_key end as record_key
         from (
-            select line_no, record_hash, line, {passes_sql(rules.model, "doc", "line")} as passes,
-                   {rules.key_sql} as doc_key
+            select line_no, record_hash, {passes_sql(rules.model, "doc", "line")} as passes, {rules.key_sql} as doc_key
             from (
                 select line_no, record_hash, line, try(from_json(line, {structure_sql(rules.model)})) as doc
                 from {_read_chunk_sql(chunk)}
@@ -469,20 +469,26 @@ def _land_bulk(con: duckdb.DuckDBPyConnection, spec: SourceSpec, path: Path, bat
     with tempfile.TemporaryDirectory(prefix="clusterscore-landing-") as folder:
         for chunk, refused in _ahead(_numbered_chunks(path, Path(folder))):
             _check_chunk(con, rules, chunk)
-            chunk.unlink()
-            con.execute("insert into checked select line_no, record_key, record_hash, passes from chunk")
+            con.execute("insert into checked select line_no, record_key, record_hash, passes from verdict")
+            passed, total = con.execute("select count(*) filter (where passes), count(*) from verdict").fetchone()
+            batch.received += passed
+            lines = f"{_read_chunk_sql(chunk)} as c join verdict as v using (line_no)"
             con.execute("set threads = 1")  # storing compresses faster on one thread than on two contending
             try:
                 con.execute(
-                    f"insert into {table} by name select {constants}, line_no::integer as line_no, record_key, "
-                    f"record_hash, line::json as payload from chunk "
-                    f"where passes {'and ' + not_held.format('chunk') if held else ''}"
+                    f"insert into {table} by name select {constants}, line_no::integer as line_no, v.record_key, "
+                    f"v.record_hash, c.line::json as payload from {lines} "
+                    f"where v.passes {'and ' + not_held.format('v') if held else ''}"
                 )
             finally:
                 con.execute(f"set threads = {threads}")
-            batch.received += con.execute("select count(*) from chunk where passes").fetchone()[0]
             # The records SQL could not pass: the model decides, record by record (few).
-            others = con.execute("select line_no, line from chunk where not passes").fetchall()
+            others = (
+                con.execute(f"select line_no, c.line from {lines} where not v.passes").fetchall()
+                if passed < total
+                else []
+            )
+            chunk.unlink()
             for line_no, line in sorted([*((n, text.encode()) for n, text in others), *refused]):
                 batch.add_line(line_no, line)
             rescued += batch.landed
@@ -550,7 +556,7 @@ def _drop_staged(con: duckdb.DuckDBPyConnection) -> None:
     """Drop what landing a batch left in the session: the view or table `incoming` and the bulk helpers."""
     staged = con.execute(
         "select table_name, table_type from information_schema.tables where table_catalog = 'temp' "
-        "and table_name in ('incoming', 'chunk', 'checked', 'rescued', 'duplicates', 'held')"
+        "and table_name in ('incoming', 'verdict', 'checked', 'rescued', 'duplicates', 'held')"
     ).fetchall()
     for name, kind in sorted(staged, key=lambda row: row[1] != "VIEW"):  # the view first: it reads the tables
         con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} {name}")

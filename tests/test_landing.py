@@ -9,6 +9,7 @@ import json
 import duckdb
 import pytest
 
+from clusterscore.cvr_numbers import is_valid_cvr
 from clusterscore.landing import SourceReadError, land_file
 from clusterscore.sources import SOURCES
 
@@ -167,6 +168,23 @@ def test_an_unreadable_file_fails_the_batch_clearly_and_lands_nothing(con, tmp_p
     assert con.execute("select count(*) from raw.cvr_companies").fetchone() == (0,)
     status, message = con.execute("select status, message from meta.batches").fetchone()
     assert status == "failed" and "truncated.jsonl.gz" in message
+
+
+def test_a_read_failing_after_stored_chunks_leaves_the_register_as_it_was(con, tmp_path, monkeypatch):
+    """CVR lands chunk by chunk: a read failing midway takes back what the batch had stored."""
+    from clusterscore import landing
+
+    spec = SOURCES["cvr_companies"]
+    land_file(con, spec, write_lines(tmp_path / "first.jsonl.gz", [company(GOOD_CVR)]), "file:first", run_id="1")
+    before = con.execute("select * from raw.cvr_companies").fetchall()
+    monkeypatch.setattr(landing, "BULK_CHUNK_BYTES", 512)  # many chunks, so several are stored before the failure
+    cvrs = [n for n in range(10000000, 10002000) if is_valid_cvr(n)][:60]
+    full = gzip.compress(b"\n".join(json.dumps(company(cvr)).encode() for cvr in cvrs))
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(full[: len(full) * 3 // 4])
+    with pytest.raises(SourceReadError, match="cannot read file:cut"):
+        land_file(con, spec, path, "file:cut", run_id="2")
+    assert con.execute("select * from raw.cvr_companies").fetchall() == before
 
 
 def test_record_hash_is_sha256_of_the_stored_canonical_payload(con, tmp_path):
