@@ -141,6 +141,29 @@ def test_raw_cvr_profile_passes_on_good_data_of_the_latest_batch(raw_db):
     assert outcome.docs_index and outcome.docs_index.endswith("index.html")
 
 
+def test_data_docs_pages_are_rendered_with_templates_compiled_once(raw_db):
+    """The Data Docs site uses GX's views with one shared Jinja bytecode cache (clusterscore/quality/gx_views.py):
+    the pages are GX's, and a second validation compiles no template again."""
+    from pathlib import Path
+    from urllib.parse import urlparse
+
+    from clusterscore.quality.gx_views import COMPILED
+
+    path, _, _ = raw_db
+    with duckdb.connect(str(path), read_only=True) as con:
+        frame = suite_frame(con, "raw_cvr_companies")
+    first = validate("raw_cvr_companies", frame)
+    compiled = dict(COMPILED._code)
+    second = validate("raw_cvr_companies", frame)
+    assert compiled and COMPILED._code == compiled  # the second run's pages reused every compiled template
+    site = Path(urlparse(second.docs_index).path).parent
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "raw_cvr_companies" in index and "<table" in index
+    pages = sorted((site / "validations" / "raw_cvr_companies").rglob("*.html"))
+    assert len(pages) >= 2 and all("Expectation Validation Result" in p.read_text(encoding="utf-8") for p in pages)
+    assert first.success and second.success
+
+
 def test_raw_cvr_profile_names_each_broken_rule_with_examples(raw_db):
     path, keys, allocator = raw_db
     bad_digit = str(allocator.next_invalid())

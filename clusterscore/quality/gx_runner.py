@@ -88,8 +88,12 @@ def _context(root: str):
     import great_expectations as gx  # slow import (~6 s): only when a check runs
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    from clusterscore.quality.gx_views import data_docs_views
+
     context = gx.get_context(mode="file", project_root_dir=root)
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    sites = context.variables.data_docs_sites or {}
+    context.variables.data_docs_sites = {name: data_docs_views(site) for name, site in sites.items()}
     context.variables.save()
     return context
 
