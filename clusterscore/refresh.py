@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import subprocess
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -138,19 +139,23 @@ def run_refresh(paths: Paths) -> RefreshOutcome:
         import dagster as dg
 
         from pipelines.definitions import build_definitions
+        from pipelines.event_log import event_log_kept_open
 
         instance = dg.DagsterInstance.from_config(str(paths.dagster_home))
-        result = (
-            build_definitions(paths)
-            .resolve_job_def("refresh")
-            .execute_in_process(
-                instance=instance,
-                raise_on_error=False,
-                tags={RECORDED_BY_TAG: "cli"},  # the run-status sensors leave this run to us
-                # The console shows warnings only; the full event log stays in the Dagster instance (`make ui`).
-                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        run_id = str(uuid.uuid4())  # as Dagster makes them; chosen here so its event files can be held from the start
+        with event_log_kept_open(instance, run_id):
+            result = (
+                build_definitions(paths)
+                .resolve_job_def("refresh")
+                .execute_in_process(
+                    instance=instance,
+                    run_id=run_id,
+                    raise_on_error=False,
+                    tags={RECORDED_BY_TAG: "cli"},  # the run-status sensors leave this run to us
+                    # The console shows warnings only; the full event log stays in the Dagster instance (`make ui`).
+                    run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+                )
             )
-        )
         return record_run(paths, instance, result.run_id)
 
 
