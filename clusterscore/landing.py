@@ -360,7 +360,7 @@ def _numbered_chunks(path: Path, folder: Path) -> Iterator[tuple[Path, list[tupl
                 line = line.rstrip(b"\r\n")
                 if not line.strip():
                     continue
-                if all_readable or (_readable(line) and len(line) < MAX_LINE_BYTES):
+                if len(line) < MAX_LINE_BYTES and (all_readable or _readable(line)):
                     out.append(b"%d\x01%s\x01%s\n" % (line_no, hashlib.sha256(line).hexdigest().encode(), line))
                 else:
                     refused.append((line_no, line))
@@ -373,12 +373,15 @@ def _numbered_chunks(path: Path, folder: Path) -> Iterator[tuple[Path, list[tupl
 
 
 def _readable(text: bytes) -> bool:
-    """Whether DuckDB's reader of chunk files takes this text: UTF-8, without the 0x01 byte it splits on."""
+    """Whether DuckDB's reader of chunk files takes this text as one value: UTF-8, without the 0x01 byte it splits
+    on, and without a carriage return (JSON allows one as whitespace; a reader could take it for a line end)."""
+    if b"\x01" in text or b"\r" in text:
+        return False
     try:
         text.decode("utf-8")
     except UnicodeDecodeError:
         return False
-    return b"\x01" not in text
+    return True
 
 
 def _ahead(items: Iterator) -> Iterator:
@@ -387,20 +390,24 @@ def _ahead(items: Iterator) -> Iterator:
     stop = threading.Event()
     end = object()
 
+    def offer(item) -> bool:
+        """Put `item` for the consumer; False once the consumer has stopped (so never blocks past that)."""
+        while not stop.is_set():
+            try:
+                slots.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                pass
+        return False
+
     def produce() -> None:
         try:
             for item in items:
-                while not stop.is_set():
-                    try:
-                        slots.put(item, timeout=0.2)
-                        break
-                    except queue.Full:
-                        pass
-                if stop.is_set():
+                if not offer(item):
                     return
-            slots.put(end)
-        except BaseException as exc:
-            slots.put(exc)
+            offer(end)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            offer(exc)
 
     thread = threading.Thread(target=produce, name="landing-reader", daemon=True)
     thread.start()

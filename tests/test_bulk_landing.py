@@ -121,16 +121,19 @@ def test_line_numbers_count_blank_lines(tmp_path):
 
 
 def test_line_ends_and_lines_duckdb_cannot_read_land_alike(tmp_path):
-    """CR LF line ends; a line not UTF-8 and one with a raw control byte go to the model (and to quarantine)."""
+    """CR LF line ends; a line not UTF-8 and one with a raw control byte go to the model (and to quarantine); a
+    carriage return inside a line (JSON whitespace) goes to the model too, which lands it."""
     with gzip.open(SAMPLE_DIR / BULK.sample_file, "rb") as handle:
-        good = [line.rstrip(b"\n") for line in handle][:4]
+        good = [line.rstrip(b"\n") for line in handle][:5]
     not_utf8 = good[1].replace(b'"_id"', b'"_\xff"', 1)
     control = good[2].replace(b'"_id"', b'"_\x01"', 1)
+    inner_cr = good[4].replace(b',"', b',\r"', 1)
     path = tmp_path / "odd-lines.jsonl.gz"
     with gzip.open(path, "wb") as handle:
-        handle.write(b"".join(line + b"\r\n" for line in [good[0], not_utf8, control, good[3]]))
+        handle.write(b"".join(line + b"\r\n" for line in [good[0], not_utf8, control, good[3], inner_cr]))
     bulk, by_record = land_both(tmp_path, path)
-    assert bulk == by_record and bulk[0][0] == 4
+    assert bulk == by_record and bulk[0][0] == 5
+    assert 5 in [row[0] for row in bulk[1]]  # the line with the inner carriage return landed
     quarantined = {row[0]: row[3] for row in bulk[2]}
     assert quarantined[2].startswith("not valid JSON") and quarantined[3].startswith("not valid JSON")
 
@@ -161,3 +164,24 @@ def test_sql_passes_every_good_sample_document_itself(tmp_path):
             f"from read_json_objects('{path}', format = 'newline_delimited') as t(line))"
         ).fetchone()[0]
     assert passed == by_record[0][1] > 2000  # every document the model lands
+
+
+def test_the_reader_thread_stops_when_landing_stops():
+    """A failure while a chunk is checked stops the reader thread, which never waits on a consumer that is gone
+    (here: it has read to the end and has its last item and the end mark still to hand over)."""
+    import threading
+    import time
+
+    from clusterscore.landing import _ahead
+
+    def stop_after_first() -> None:
+        ahead = _ahead(iter([1, 2]))
+        assert next(ahead) == 1
+        time.sleep(0.5)  # the reader hands over its last item and waits to hand over the end mark
+        ahead.close()  # the consumer stops, as on an error: the thread is joined
+
+    consumer = threading.Thread(target=stop_after_first)
+    consumer.start()
+    consumer.join(timeout=10)
+    assert not consumer.is_alive()
+    assert not any(t.name == "landing-reader" for t in threading.enumerate())
