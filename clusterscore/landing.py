@@ -186,10 +186,16 @@ def read_lines(path: Path) -> Iterator[tuple[int, bytes]]:
     try:
         with opener(path, "rb") as handle:
             for line_no, line in enumerate(handle, start=1):
-                if line.strip():
-                    yield line_no, line.rstrip(b"\r\n")
+                if (text := _record_text(line)) is not None:
+                    yield line_no, text
     except _READ_ERRORS as exc:
         raise _Unreadable from exc
+
+
+def _record_text(line: bytes) -> bytes | None:
+    """A line's record text without its line end; None for a blank line (not a record). Both readers use it, so
+    bulk and record-by-record landing agree on line numbers and hashes."""
+    return line.rstrip(b"\r\n") if line.strip() else None
 
 
 def _error_path(loc: tuple) -> str:
@@ -333,8 +339,8 @@ def _numbered_chunks(path: Path, folder: Path) -> Iterator[tuple[Path, list[tupl
 
     Python decompresses and hashes (zlib and OpenSSL's SHA-256 release the GIL, and OpenSSL uses the CPU's SHA
     instructions: several times DuckDB's sha256), so this runs on a thread beside DuckDB's check of the previous
-    chunk; and DuckDB reads a plain file on both threads, where a gzip file is one thread's work. Lines split as
-    `read_lines` splits them, so line numbers and hashes are those of record-by-record landing.
+    chunk; and DuckDB reads a plain file on both threads, where a gzip file is one thread's work. Lines split and
+    trimmed as `read_lines` does them, so line numbers and hashes are those of record-by-record landing.
     """
     opener = gzip.open if path.suffix == ".gz" else open
     line_no, carry, number = 0, b"", 0
@@ -357,8 +363,7 @@ def _numbered_chunks(path: Path, folder: Path) -> Iterator[tuple[Path, list[tupl
             out, refused = [], []
             for line in data.split(b"\n")[: -1 if data.endswith(b"\n") else None]:
                 line_no += 1
-                line = line.rstrip(b"\r\n")
-                if not line.strip():
+                if (line := _record_text(line)) is None:
                     continue
                 if len(line) < MAX_LINE_BYTES and (all_readable or _readable(line)):
                     out.append(b"%d\x01%s\x01%s\n" % (line_no, hashlib.sha256(line).hexdigest().encode(), line))

@@ -30,16 +30,20 @@ class _CompiledTemplates(jinja2.BytecodeCache):
 COMPILED = _CompiledTemplates()
 
 
-class CompiledOncePageView(DefaultJinjaPageView):
+class _CompiledOnce:
+    """Mixed into a GX view: its Jinja environment shares the process's compiled templates."""
+
     def __init__(self, custom_styles_directory=None, custom_views_directory=None) -> None:
         super().__init__(custom_styles_directory, custom_views_directory)
         self.env.bytecode_cache = COMPILED
 
 
-class CompiledOnceIndexPageView(DefaultJinjaIndexPageView):
-    def __init__(self, custom_styles_directory=None, custom_views_directory=None) -> None:
-        super().__init__(custom_styles_directory, custom_views_directory)
-        self.env.bytecode_cache = COMPILED
+class CompiledOncePageView(_CompiledOnce, DefaultJinjaPageView):
+    pass
+
+
+class CompiledOnceIndexPageView(_CompiledOnce, DefaultJinjaIndexPageView):
+    pass
 
 
 def data_docs_views(site: dict) -> dict:
