@@ -26,21 +26,3 @@ def connect(path: str | Path | None = None, read_only: bool = False) -> Iterator
         yield con
     finally:
         con.close()
-
-
-def release_dbt_duckdb_connections() -> None:
-    """Close the DuckDB connection dbt-duckdb caches in this process.
-
-    dagster-dbt reads row counts through the dbt adapter inside this process; dbt-duckdb then keeps that
-    connection open (`DuckDBConnectionManager._ENV`), and any later connection to the same file with another
-    configuration fails. The attribute is private: tests/test_warehouse.py covers that this still works.
-    """
-    try:
-        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-    except ImportError:  # dbt-duckdb not installed: nothing cached
-        return
-    with DuckDBConnectionManager._LOCK:
-        env = DuckDBConnectionManager._ENV
-        DuckDBConnectionManager.close_all_connections()  # forgets the environment but leaves it open
-        if env is not None:
-            env.close()

@@ -3,15 +3,14 @@
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 from dagster_dbt import DbtProject
 
+from clusterscore.dbt_server import DBT
 from clusterscore.settings import DBT_PROJECT_DIR
 
-# The dbt installed beside this Python, so nothing depends on PATH.
-DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+DBT_EXECUTABLE = str(DBT)
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 dbt_project.prepare_if_dev()

@@ -8,12 +8,14 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 from packaging import version
 
-from clusterscore import warehouse
+from clusterscore import dbt_server, warehouse
 from clusterscore.operations import refresh_lock
 from clusterscore.publish import prepare_candidate
 from clusterscore.settings import Paths, export_environment, get_paths
 from pipelines.event_log import event_log_kept_open
-from pipelines.project import DBT_EXECUTABLE, dbt_project
+from pipelines.project import dbt_project
+
+DBT_CLIENT = dbt_server.DBT.parent / "clusterscore-dbt"  # installed with the project (pyproject.toml)
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -48,12 +50,27 @@ class Warehouse(dg.ConfigurableResource):
 
 
 class InstalledDbt(DbtCliResource):
-    """The dbt CLI beside this Python. dagster-dbt asks `dbt --version` before every invocation (a dbt start: 3-7 s
-    of CPU on this machine, three times a run); the installed dbt-core package says the same at once."""
+    """The dbt CLI beside this Python, started as `clusterscore-dbt`: for the whole run a warm dbt server
+    (clusterscore/dbt_server.py) imports dbt once and each invocation is a fork of it.
+
+    dagster-dbt asks `dbt --version` before every invocation (a dbt start: 3-7 s of CPU on this machine, three
+    times a run); the installed dbt-core package says the same at once."""
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext):
+        self.setup_for_execution(context)
+        with dbt_server.running():
+            yield self
 
     @cached_property
     def _cli_version(self) -> version.Version:
         return version.parse(importlib.metadata.version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args):
+        """No dbt adapter in this process: pipelines/transform.py reads row counts and columns from DuckDB itself
+        once dbt has finished. dagster-dbt builds one before every invocation (~2 s: dbt's profile, project and
+        macros loaded again), and dbt-duckdb then keeps a connection to the database open in this process."""
+        return None
 
 
 def build_resources(paths: Paths | None = None) -> dict:
@@ -64,6 +81,6 @@ def build_resources(paths: Paths | None = None) -> dict:
         "dbt": InstalledDbt(
             project_dir=dbt_project,
             profiles_dir=str(dbt_project.project_dir),
-            dbt_executable=DBT_EXECUTABLE,
+            dbt_executable=str(DBT_CLIENT),
         ),
     }

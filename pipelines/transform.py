@@ -7,11 +7,10 @@ from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
-from dagster_dbt.core.dbt_event_iterator import _fetch_column_metadata, _fetch_row_count_metadata
 
 from clusterscore.audit_store import RunRecord
 from clusterscore.run_inputs import UNCHANGED_RECORD, unchanged_release
-from clusterscore.warehouse import release_dbt_duckdb_connections
+from pipelines.dbt_metadata import with_table_metadata
 from pipelines.project import dbt_project, seed_partial_parse
 from pipelines.resources import Warehouse
 
@@ -58,32 +57,12 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     (target / "run_results.json").unlink(missing_ok=True)  # the record keeps this step's results, not the last
     invocation = dbt.cli(build_args, context=context, target_path=target)
     try:
-        yield from with_table_metadata(invocation, column_lineage=context.op_def.name == "dbt_scoring")
+        yield from with_table_metadata(invocation, warehouse, column_lineage=context.op_def.name == "dbt_scoring")
     finally:
-        release_dbt_duckdb_connections()
         record = RunRecord(warehouse.paths, context.run.run_id)
         for artefact in ("manifest.json", "run_results.json"):
             if (invocation.target_path / artefact).exists():
                 record.keep_file(f"dbt/{context.op_def.name}/{artefact}", invocation.target_path / artefact, True)
-
-
-def with_table_metadata(invocation, column_lineage: bool):
-    """dbt's events, each built model's with its row count and (scoring) its columns' lineage (sqlglot over the
-    compiled SQL), read once dbt has finished, as DuckDB allows no second connection while dbt writes.
-
-    dagster-dbt's `fetch_row_counts()` / `fetch_column_metadata()` do the same on a thread pool whose result loop
-    polls without waiting (dagster `_core.utils.imap`): on two cores it took a core from dbt for the whole step
-    (measured: ~50 s of a 70 s staging step on the sample). Here the same per-event functions run in turn.
-    """
-    events = list(invocation.stream())
-    for event in events:
-        if isinstance(event, dg.Output | dg.AssetMaterialization):
-            extra = _fetch_row_count_metadata(invocation, event) or {}
-            if column_lineage:
-                extra.update(_fetch_column_metadata(invocation, event, with_column_lineage=True) or {})
-            if extra:
-                event = event.with_metadata({**event.metadata, **extra})
-        yield event
 
 
 # Two dbt steps, so the blocking Great Expectations checks on staging run between them and stop the scoring.

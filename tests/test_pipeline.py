@@ -175,3 +175,51 @@ def test_the_dbt_unit_tests_pass(refreshed, tmp_path):
     kept = paths.audit_store / "runs" / outcome.run_id / "dbt" / "dbt_scoring" / "run_results.json.gz"
     with gzip.open(kept, "rt", encoding="utf-8") as handle:
         assert not [r for r in json.load(handle)["results"] if r["unique_id"].startswith("unit_test.")]
+
+
+def test_each_scoring_model_carries_its_row_count_columns_and_dagster_dbts_own_lineage(refreshed):
+    """Row counts and columns are read from DuckDB and the lineage from one sqlglot parse per model
+    (pipelines/dbt_metadata.py); the lineage is the same as dagster-dbt's own, which asks column by column."""
+    import dagster as dg
+    from dagster_dbt.core import dbt_cli_event
+
+    from pipelines.dbt_metadata import relation_columns
+    from pipelines.project import dbt_project
+    from pipelines.transform import translator
+
+    paths, _ = refreshed
+    instance = dg.DagsterInstance.from_config(str(paths.dagster_home))
+    manifest = json.loads((paths.dbt_target / "manifest.json").read_text(encoding="utf-8"))
+    checked = 0
+    with duckdb.connect(str(paths.candidate), read_only=True) as con:
+        columns = relation_columns(con)
+        for props in manifest["nodes"].values():
+            if props["resource_type"] != "model" or props["fqn"][1] not in ("intermediate", "marts"):
+                continue
+            event = instance.get_latest_materialization_event(translator.get_asset_key(props))
+            metadata = event.asset_materialization.metadata
+            own = columns[props["relation_name"]]
+            if props["config"]["materialized"] != "view":
+                (rows,) = con.execute(f"select count(*) from {props['relation_name']}").fetchone()
+                assert metadata["dagster/row_count"].value == rows
+            schema = metadata["dagster/column_schema"].value.columns
+            assert [(c.name, c.type) for c in schema] == [(name, meta["data_type"]) for name, meta in own.items()]
+            parents = {
+                parent["relation_name"]: columns[parent["relation_name"]]
+                for parent in (
+                    manifest["nodes"].get(parent_id) or manifest["sources"][parent_id]
+                    for parent_id in manifest["parent_map"][props["unique_id"]]
+                )
+            }
+            per_column = dbt_cli_event._build_column_lineage_metadata(
+                event_history_metadata=dbt_cli_event.EventHistoryMetadata(columns=own, parents=parents),
+                dbt_resource_props=props,
+                manifest=manifest,
+                dagster_dbt_translator=translator,
+                target_path=paths.dbt_target,
+                project=dbt_project,
+            )["dagster/column_lineage"]
+            assert metadata["dagster/column_lineage"].value == per_column, props["name"]
+            assert any(per_column.deps_by_column.values()), props["name"]
+            checked += 1
+    assert checked >= 20

@@ -1,0 +1,126 @@
+"""The warm dbt server (clusterscore/dbt_server.py): real dbt, real forks, real signals. The refresh tests run every
+dbt step of the pipeline through it; these cover what a pipeline run does not: exit codes, interruption, no server,
+and a server whose refresh has gone."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from clusterscore import dbt_server
+from clusterscore.settings import DBT_PROJECT_DIR
+
+CLIENT = str(dbt_server.DBT.parent / "clusterscore-dbt")
+
+
+def _children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _wait_until(condition, timeout: float = 60.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture
+def server(monkeypatch):
+    with dbt_server.running() as path:
+        (server_pid,) = [
+            pid
+            for pid in _children(os.getpid())
+            if f"clusterscore.dbt_server\0{path}".encode() in Path(f"/proc/{pid}/cmdline").read_bytes()
+        ]
+        yield path, server_pid
+
+
+def test_dbt_in_a_fork_answers_as_dbt_itself(server):
+    through_server = subprocess.run([CLIENT, "--version"], capture_output=True, text=True, timeout=120)
+    direct = subprocess.run([str(dbt_server.DBT), "--version"], capture_output=True, text=True, timeout=120)
+    assert through_server.returncode == direct.returncode == 0
+    assert through_server.stdout == direct.stdout and "installed" in direct.stdout
+
+    # a failing command: dbt's own message and exit code reach the caller unchanged
+    wrong = subprocess.run([CLIENT, "no-such-command"], capture_output=True, text=True, timeout=120)
+    wrong_direct = subprocess.run([str(dbt_server.DBT), "no-such-command"], capture_output=True, text=True, timeout=120)
+    assert wrong.returncode == wrong_direct.returncode == 2
+    assert "No such command 'no-such-command'" in wrong.stderr
+    assert wrong.stderr == wrong_direct.stderr
+
+
+def test_an_interrupt_stops_dbt_in_the_fork(server, tmp_path):
+    """dagster-dbt stops dbt with SIGINT; the client passes it on to the fork running the query."""
+    _, server_pid = server
+    query = subprocess.Popen(
+        [
+            CLIENT,
+            "show",
+            "--inline",
+            "select count(*) from range(1000000000000)",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(tmp_path / "target"),
+        ],
+        env={**os.environ, "CLUSTERSCORE_DUCKDB_PATH": str(tmp_path / "interrupted.duckdb")},
+        cwd=DBT_PROJECT_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        # dbt runs in a fork of the server, not in the client process
+        assert _wait_until(lambda: _children(server_pid)), "the server started no fork"
+        assert _wait_until(lambda: (tmp_path / "interrupted.duckdb").exists()), "dbt never opened the database"
+        time.sleep(1)
+        assert query.poll() is None, "the query ended by itself"
+        query.send_signal(signal.SIGINT)
+        query.communicate(timeout=120)
+    finally:
+        if query.poll() is None:
+            query.kill()
+    assert query.returncode != 0
+    assert _wait_until(lambda: not _children(server_pid)), "the fork outlived the interrupt"
+
+
+def test_without_a_server_the_client_is_dbt(tmp_path, monkeypatch):
+    monkeypatch.setenv(dbt_server.SERVER_ENV, str(tmp_path / "nobody-listens.sock"))
+    done = subprocess.run([CLIENT, "--version"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "installed" in done.stdout
+
+
+def test_the_server_ends_with_the_process_that_started_it(tmp_path):
+    """A refresh killed outright leaves no server behind: it watches its parent."""
+    starter = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os, subprocess, sys; "
+            f"p = subprocess.Popen([sys.executable, '-m', 'clusterscore.dbt_server', {str(tmp_path / 's.sock')!r}, str(os.getpid())]); "
+            "print(p.pid)",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    orphan = int(starter.stdout.strip())
+
+    def gone() -> bool:
+        try:
+            state = Path(f"/proc/{orphan}/stat").read_text().split()[2]
+        except FileNotFoundError:
+            return True
+        return state == "Z"
+
+    assert _wait_until(gone, timeout=30), "the server outlived its parent"
