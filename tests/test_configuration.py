@@ -4,8 +4,8 @@ import re
 
 from clusterscore.settings import REPO_ROOT
 
-# Set by the program itself for the dbt process, not by the operator.
-INTERNAL = {"CLUSTERSCORE_DUCKDB_PATH", "CLUSTERSCORE_RUN_ID"}
+# Set by the program itself for the dbt process, not by the operator (the last: where the run's dbt server listens).
+INTERNAL = {"CLUSTERSCORE_DUCKDB_PATH", "CLUSTERSCORE_RUN_ID", "CLUSTERSCORE_DBT_SERVER"}
 
 
 def variables_read_by_the_code() -> set[str]:
