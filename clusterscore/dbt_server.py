@@ -29,6 +29,7 @@ from pathlib import Path
 
 SERVER_ENV = "CLUSTERSCORE_DBT_SERVER"
 DBT = Path(sys.executable).parent / "dbt"  # the dbt installed beside this Python, so nothing depends on PATH
+CLIENT = DBT.parent / "clusterscore-dbt"  # installed with the project (pyproject.toml: project.scripts)
 
 # What `dbt build` and `dbt docs generate` import after `dbt.cli.main` (listed from sys.modules after a build).
 PRELOAD = (
@@ -80,16 +81,19 @@ def _connect(path: str | None) -> socket.socket | None:
 
 
 def _receive(sock: socket.socket, shape: struct.Struct) -> int | None:
+    data = _read_exactly(sock, shape.size)
+    return None if data is None else shape.unpack(data)[0]
+
+
+def _read_exactly(sock: socket.socket, size: int) -> bytes | None:
+    """`size` bytes from `sock`; None if the other end closes first."""
     data = b""
-    while len(data) < shape.size:
-        try:
-            part = sock.recv(shape.size - len(data))
-        except InterruptedError:
-            continue
+    while len(data) < size:
+        part = sock.recv(size - len(data))
         if not part:
             return None
         data += part
-    return shape.unpack(data)[0]
+    return data
 
 
 # --- the server: `python -m clusterscore.dbt_server SOCKET PARENT_PID` ----------------------------------------
@@ -120,13 +124,9 @@ def serve(path: str, parent: int) -> None:
 def _fork_dbt(listener: socket.socket, conn: socket.socket) -> None:
     msg, fds, _flags, _addr = socket.recv_fds(conn, _CODE.size, 3)
     try:
-        size = _CODE.unpack(msg)[0]
-        request = b""
-        while len(request) < size:
-            part = conn.recv(size - len(request))
-            if not part:
-                return
-            request += part
+        request = _read_exactly(conn, _CODE.unpack(msg)[0])
+        if request is None:  # the client went away before asking
+            return
         if os.fork() == 0:  # the fork: becomes the dbt the client asked for, and never returns to the loop
             code = 1
             try:

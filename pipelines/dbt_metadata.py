@@ -19,19 +19,20 @@ from sqlglot.lineage import lineage as sqlglot_lineage
 
 from pipelines.resources import Warehouse
 
+BUILT = dg.Output | dg.AssetMaterialization  # the events of a model dbt built
+
 
 def with_table_metadata(invocation, warehouse: Warehouse, column_lineage: bool):
     """dbt's events; each built model's with its row count (not a view's: that would run its query again) and,
     with `column_lineage`, its columns and their lineage."""
     events = list(invocation.stream())
-    built = [event for event in events if isinstance(event, dg.Output | dg.AssetMaterialization)]
-    if not built:
+    if not any(isinstance(event, BUILT) for event in events):
         yield from events
         return
     with warehouse.connect(read_only=True) as con:
         columns = relation_columns(con)
         for event in events:
-            if isinstance(event, dg.Output | dg.AssetMaterialization):
+            if isinstance(event, BUILT):
                 props = invocation.manifest["nodes"][event.metadata["unique_id"].text]
                 extra = {}
                 if props["config"]["materialized"] != "view":

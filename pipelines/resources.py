@@ -15,8 +15,6 @@ from clusterscore.settings import Paths, export_environment, get_paths
 from pipelines.event_log import event_log_kept_open
 from pipelines.project import dbt_project
 
-DBT_CLIENT = dbt_server.DBT.parent / "clusterscore-dbt"  # installed with the project (pyproject.toml)
-
 
 class Warehouse(dg.ConfigurableResource):
     """The candidate DuckDB file of CLUSTERSCORE_HOME. Opened per step and closed after, because DuckDB allows
@@ -67,7 +65,7 @@ class InstalledDbt(DbtCliResource):
         return version.parse(importlib.metadata.version("dbt-core"))
 
     def _initialize_dbt_core_adapter(self, args):
-        """No dbt adapter in this process: pipelines/transform.py reads row counts and columns from DuckDB itself
+        """No dbt adapter in this process: pipelines/dbt_metadata.py reads row counts and columns from DuckDB itself
         once dbt has finished. dagster-dbt builds one before every invocation (~2 s: dbt's profile, project and
         macros loaded again), and dbt-duckdb then keeps a connection to the database open in this process."""
         return None
@@ -81,6 +79,6 @@ def build_resources(paths: Paths | None = None) -> dict:
         "dbt": InstalledDbt(
             project_dir=dbt_project,
             profiles_dir=str(dbt_project.project_dir),
-            dbt_executable=str(DBT_CLIENT),
+            dbt_executable=str(dbt_server.CLIENT),
         ),
     }

@@ -16,7 +16,7 @@ import pytest
 from clusterscore import dbt_server
 from clusterscore.settings import DBT_PROJECT_DIR
 
-CLIENT = str(dbt_server.DBT.parent / "clusterscore-dbt")
+CLIENT = str(dbt_server.CLIENT)
 
 
 def _children(pid: int) -> list[int]:
