@@ -447,6 +447,11 @@ def _ordered(function: Callable, items: Iterable, workers: int, job: _Job | None
                 yield pending.popleft().get()
         while pending:
             yield pending.popleft().get()
+        # Every result is in: let the workers finish and wait for them. Leaving the block alone would terminate
+        # them with SIGTERM, which a worker ignores when its parent was started with SIGTERM ignored (seen in a
+        # CI run: a worker blocked on the job queue's lock, and the pool's exit waited for it forever).
+        pool.close()
+        pool.join()
 
 
 class _MemberWriter:
