@@ -11,6 +11,7 @@ a quiet night stores almost nothing.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gzip
 import hashlib
@@ -329,6 +330,7 @@ def _stage_rows(con: duckdb.DuckDBPyConnection, spec: SourceSpec, rows: list[dic
 # Decompressed text per chunk of a bulk source: big enough that DuckDB reads each chunk on both threads and the
 # per-statement costs vanish, small enough that a chunk's table stays in memory.
 BULK_CHUNK_BYTES = 128 << 20
+READ_BYTES = 4 << 20  # decompressed per read while a chunk is written (see _numbered_chunks)
 MAX_LINE_BYTES = 16_000_000  # DuckDB's reader takes lines up to this long (max_line_size below)
 _CHUNK_COLUMNS = "{'line_no': 'BIGINT', 'record_hash': 'VARCHAR', 'line': 'VARCHAR'}"
 
@@ -341,40 +343,46 @@ def _numbered_chunks(path: Path, folder: Path) -> Iterator[tuple[Path, list[tupl
     instructions: several times DuckDB's sha256), so this runs on a thread beside DuckDB's check of the previous
     chunk; and DuckDB reads a plain file on both threads, where a gzip file is one thread's work. Lines split and
     trimmed as `read_lines` does them, so line numbers and hashes are those of record-by-record landing.
+
+    The text goes through in reads of `READ_BYTES`, each written to the chunk file at once: buffers that size are
+    reused by the allocator, where buffers of a whole chunk were mapped afresh each time (the kernel's page faults
+    took more time than the decompression and hashing together).
     """
     opener = gzip.open if path.suffix == ".gz" else open
-    line_no, carry, number = 0, b"", 0
+    line_no, number, carry, block = 0, 0, b"", b"."
     with opener(path, "rb") as handle:
-        while True:
-            try:
-                block = handle.read(BULK_CHUNK_BYTES)
-            except _READ_ERRORS as exc:
-                raise _Unreadable from exc
-            data = carry + block
-            if block:
-                cut = data.rfind(b"\n") + 1
-                if cut == 0:  # one line longer than a chunk: read on
-                    carry = data
-                    continue
-                data, carry = data[:cut], data[cut:]
-            elif not data:
-                return
-            all_readable = _readable(data)
-            out, refused = [], []
-            for line in data.split(b"\n")[: -1 if data.endswith(b"\n") else None]:
-                line_no += 1
-                if (line := _record_text(line)) is None:
-                    continue
-                if len(line) < MAX_LINE_BYTES and (all_readable or _readable(line)):
-                    out.append(b"%d\x01%s\x01%s\n" % (line_no, hashlib.sha256(line).hexdigest().encode(), line))
-                else:
-                    refused.append((line_no, line))
+        while block:
             number += 1
-            chunk = folder / f"chunk-{number:05d}.txt"
-            chunk.write_bytes(b"".join(out))
-            yield chunk, refused
-            if not block:
-                return
+            chunk, refused, size = folder / f"chunk-{number:05d}.txt", [], 0
+            with chunk.open("wb") as out:
+                while block and size < BULK_CHUNK_BYTES:
+                    try:
+                        block = handle.read(min(READ_BYTES, BULK_CHUNK_BYTES))
+                    except _READ_ERRORS as exc:
+                        raise _Unreadable from exc
+                    if block:  # the last piece is the start of a line the next read completes
+                        lines = block.split(b"\n")
+                        lines[0] = carry + lines[0]
+                        carry = lines.pop()
+                    else:
+                        lines, carry = [carry] if carry else [], b""
+                    numbered = []
+                    for line in lines:
+                        line_no += 1
+                        if (line := _record_text(line)) is None:
+                            continue
+                        if len(line) < MAX_LINE_BYTES and _readable(line):
+                            digest = hashlib.sha256(line).hexdigest().encode()
+                            numbered.append(b"%d\x01%s\x01%s\n" % (line_no, digest, line))
+                        else:
+                            refused.append((line_no, line))
+                    text = b"".join(numbered)
+                    out.write(text)
+                    size += len(text)
+            if size or refused:
+                yield chunk, refused
+            else:  # the file ended with the previous chunk
+                chunk.unlink()
 
 
 def _readable(text: bytes) -> bool:
@@ -389,8 +397,10 @@ def _readable(text: bytes) -> bool:
     return True
 
 
-def _ahead(items: Iterator) -> Iterator:
-    """`items` produced on a thread, one ahead of the consumer; the producer's error is raised to the consumer."""
+def _ahead(items: Iterator, name: str = "landing-reader") -> Iterator:
+    """`items` produced on a thread, one ahead of the consumer; the producer's error is raised to the consumer.
+    When the consumer stops, so does the producer, and `items` is closed on its thread (a generator's own
+    clean-up, such as a stage before it, runs there)."""
     slots: queue.Queue = queue.Queue(maxsize=1)
     stop = threading.Event()
     end = object()
@@ -413,8 +423,11 @@ def _ahead(items: Iterator) -> Iterator:
             offer(end)
         except BaseException as exc:  # handed to the consumer, which raises it
             offer(exc)
+        finally:
+            if hasattr(items, "close"):
+                items.close()
 
-    thread = threading.Thread(target=produce, name="landing-reader", daemon=True)
+    thread = threading.Thread(target=produce, name=name, daemon=True)
     thread.start()
     try:
         while (item := slots.get()) is not end:
@@ -426,32 +439,47 @@ def _ahead(items: Iterator) -> Iterator:
         thread.join()
 
 
-def _check_chunk(con: duckdb.DuckDBPyConnection, rules, chunk: Path) -> None:
-    """The temp table `verdict`: per line of the chunk file its number, hash and key, and whether the SQL form of the
-    source model's rules passes it, each line parsed once into the structure of the model. The line text stays in
-    the file: a table of it, replaced per chunk inside the landing's transaction, would be kept to its end."""
-    con.execute(
-        f"""
-        create or replace temp table verdict as
-        select line_no, record_hash, passes, case when passes then doc_key end as record_key
-        from (
-            select line_no, record_hash, {passes_sql(rules.model, "doc", "line")} as passes, {rules.key_sql} as doc_key
-            from (
-                select line_no, record_hash, line, try(from_json(line, {structure_sql(rules.model)})) as doc
-                from {_read_chunk_sql(chunk)}
+def _checked_chunks(con: duckdb.DuckDBPyConnection, rules, chunks: Iterator) -> Iterator[tuple[Path, Path, list]]:
+    """Each chunk of `chunks` with its verdict file: per line its number, hash and key, and whether the SQL form of
+    the source model's rules passes it, each line parsed once into the structure of the model.
+
+    The check reads only the chunk file, so it runs on a connection of its own (run by `_ahead` on a thread),
+    outside the landing's transaction, while the landing stores the previous chunk: the two statements share
+    DuckDB's threads, so neither core waits on the other's single-threaded parts. The verdict goes to a small
+    Parquet file beside the chunk; the line text stays in the chunk file (a table of it, replaced per chunk
+    inside the landing's transaction, would be kept to its end)."""
+    checker = con.cursor()
+    try:
+        for chunk, refused in chunks:
+            verdict = chunk.with_suffix(".verdict.parquet")
+            checker.execute(
+                f"""
+                copy (
+                    select line_no, record_hash, passes, case when passes then doc_key end as record_key
+                    from (
+                        select line_no, record_hash, {passes_sql(rules.model, "doc", "line")} as passes,
+                               {rules.key_sql} as doc_key
+                        from (
+                            select line_no, record_hash, line, try(from_json(line, {structure_sql(rules.model)})) as doc
+                            from {_read_chunk_sql(chunk)}
+                        )
+                    )
+                ) to {sql_literal(str(verdict))} (format parquet)
+                """
             )
-        )
-        """
-    )
+            yield chunk, verdict, refused
+    finally:
+        checker.close()
 
 
 def _land_bulk(con: duckdb.DuckDBPyConnection, spec: SourceSpec, path: Path, batch: _Batch, full: bool) -> tuple:
     """Land a national-size source, checked in DuckDB; returns (landed, versions stored, versions superseded).
 
-    The file goes through in chunks (`_numbered_chunks`, read on a thread one chunk ahead). Each chunk is parsed
-    once into the structure of the source's model and tested by the SQL form of the model's rules
-    (clusterscore/sources/sql_check.py), which passes the records it can prove good; those are stored at once,
-    unless the same version is held already. Only the other records go through the model in Python, for the
+    The file goes through in chunks, in three stages at once, each a chunk ahead of the next: read and hashed on
+    a thread (`_numbered_chunks`), checked on another (`_checked_chunks`), stored here. The check parses each line
+    once into the structure of the source's model and tests it by the SQL form of the model's rules
+    (clusterscore/sources/sql_check.py), which passes the records it can prove good; those are stored, unless the
+    same version is held already. Only the other records go through the model in Python, for the
     field-level reason (or to land after all). Duplicate keys are found in SQL over the whole batch at the end: the
     first good line of a key lands, later ones are quarantined. Runs inside the landing's transaction.
     """
@@ -477,23 +505,24 @@ def _land_bulk(con: duckdb.DuckDBPyConnection, spec: SourceSpec, path: Path, bat
         "not exists (select 1 from held where held.record_key = {0}.record_key and held.record_hash = {0}.record_hash)"
     )
     rescued: list[dict] = []
-    threads = con.execute("select current_setting('threads')").fetchone()[0]
-    with tempfile.TemporaryDirectory(prefix="clusterscore-landing-") as folder:
-        for chunk, refused in _ahead(_numbered_chunks(path, Path(folder))):
-            _check_chunk(con, rules, chunk)
-            con.execute("insert into checked select line_no, record_key, record_hash, passes from verdict")
-            passed, total = con.execute("select count(*) filter (where passes), count(*) from verdict").fetchone()
+    with (
+        tempfile.TemporaryDirectory(prefix="clusterscore-landing-") as folder,
+        # Closed before the folder goes, on an error too: that stops and joins the reader and the checker.
+        contextlib.closing(
+            _ahead(_checked_chunks(con, rules, _ahead(_numbered_chunks(path, Path(folder)))), name="landing-checker")
+        ) as checked_chunks,
+    ):
+        for chunk, verdict, refused in checked_chunks:
+            verdicts = f"read_parquet({sql_literal(str(verdict))})"
+            con.execute(f"insert into checked select line_no, record_key, record_hash, passes from {verdicts}")
+            passed, total = con.execute(f"select count(*) filter (where passes), count(*) from {verdicts}").fetchone()
             batch.received += passed
-            lines = f"{_read_chunk_sql(chunk)} as c join verdict as v using (line_no)"
-            con.execute("set threads = 1")  # storing compresses faster on one thread than on two contending
-            try:
-                con.execute(
-                    f"insert into {table} by name select {constants}, line_no::integer as line_no, v.record_key, "
-                    f"v.record_hash, c.line::json as payload from {lines} "
-                    f"where v.passes {'and ' + not_held.format('v') if held else ''}"
-                )
-            finally:
-                con.execute(f"set threads = {threads}")
+            lines = f"{_read_chunk_sql(chunk)} as c join {verdicts} as v using (line_no)"
+            con.execute(
+                f"insert into {table} by name select {constants}, line_no::integer as line_no, v.record_key, "
+                f"v.record_hash, c.line::json as payload from {lines} "
+                f"where v.passes {'and ' + not_held.format('v') if held else ''}"
+            )
             # The records SQL could not pass: the model decides, record by record (few).
             others = (
                 con.execute(f"select line_no, c.line from {lines} where not v.passes").fetchall()
@@ -501,6 +530,7 @@ def _land_bulk(con: duckdb.DuckDBPyConnection, spec: SourceSpec, path: Path, bat
                 else []
             )
             chunk.unlink()
+            verdict.unlink()
             for line_no, line in sorted([*((n, text.encode()) for n, text in others), *refused]):
                 batch.add_line(line_no, line)
             rescued += batch.landed
@@ -568,7 +598,7 @@ def _drop_staged(con: duckdb.DuckDBPyConnection) -> None:
     """Drop what landing a batch left in the session: the view or table `incoming` and the bulk helpers."""
     staged = con.execute(
         "select table_name, table_type from information_schema.tables where table_catalog = 'temp' "
-        "and table_name in ('incoming', 'verdict', 'checked', 'rescued', 'duplicates', 'held')"
+        "and table_name in ('incoming', 'checked', 'rescued', 'duplicates', 'held')"
     ).fetchall()
     for name, kind in sorted(staged, key=lambda row: row[1] != "VIEW"):  # the view first: it reads the tables
         con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} {name}")

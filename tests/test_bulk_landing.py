@@ -138,6 +138,29 @@ def test_line_ends_and_lines_duckdb_cannot_read_land_alike(tmp_path):
     assert quarantined[2].startswith("not valid JSON") and quarantined[3].startswith("not valid JSON")
 
 
+def test_lines_split_across_reads_and_chunks_land_alike(tmp_path, monkeypatch):
+    """The reader decompresses in small reads and writes chunk files as it goes: lines (and multi-byte characters)
+    cut by a read, a chunk boundary, blank lines and a last line without a line end change nothing."""
+    from clusterscore import landing
+
+    with gzip.open(SAMPLE_DIR / BULK.sample_file, "rb") as handle:
+        good = [line.rstrip(b"\n") for line in handle][:12]
+    danish = good[3].replace(b'"_id"', '"_\u00e6\u00f8\u00e5"'.encode(), 1)  # two-byte characters
+    lines = [good[0], b"", *good[1:3], '{"_id": "\u00e6\u00f8\u00e5"}'.encode(), danish, b"  ", *good[4:]]
+    path = tmp_path / "split.jsonl.gz"
+    with gzip.open(path, "wb") as handle:
+        handle.write(b"\n".join(lines))  # no line end after the last line
+    monkeypatch.setattr(landing, "READ_BYTES", 7)  # every line and the two-byte characters cut somewhere
+    monkeypatch.setattr(landing, "BULK_CHUNK_BYTES", 3000)  # several chunks
+    chunks = list(landing._numbered_chunks(path, tmp_path))
+    assert len(chunks) > 3 and all(chunk.stat().st_size for chunk, _ in chunks)
+    bulk, by_record = land_both(tmp_path, path)
+    assert bulk == by_record
+    received, landed, quarantined = bulk[0]
+    assert received == len(lines) - 2 and landed > 8 and quarantined >= 1  # the sample's own bad records included
+    assert max(row[0] for row in [*bulk[1], *bulk[2]]) == len(lines)
+
+
 # A document with no company, and a CVR number whose last digit is a full-width nine (Python's isdigit says yes).
 FULLWIDTH_NINE = "\uff19"
 
