@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 # Published table -> whether it holds one row set per run (filtered to the run) or is current-state only.
@@ -80,7 +81,7 @@ def export_run(database: Path, out_root: Path, run_id: str | None = None) -> Exp
             cursor = con.execute(query)
             names = [d[0] for d in cursor.description]
             sheet = workbook.create_sheet(table[:31])
-            sheet.append(names)
+            sheet.append(_header(sheet, names))
             count = 0
             for row in cursor.fetchall():
                 sheet.append([_excel_value(v) for v in row])
@@ -95,13 +96,12 @@ def export_run(database: Path, out_root: Path, run_id: str | None = None) -> Exp
                 [table],
             ).fetchall()
         columns = workbook.create_sheet("columns")
-        columns.append(["table", "column", "type", "what it means"])
+        columns.append(_header(columns, ["table", "column", "type", "what it means"]))
         for line in column_docs:
             columns.append(list(line))
         target = folder / f"clusterscore_{run_id}.xlsx"
         workbook.save(target)
         result.files.append(target)
-    _bold_headers(target)
     return result
 
 
@@ -124,13 +124,18 @@ def _about_rows(con: duckdb.DuckDBPyConnection, run_id: str) -> list[list]:
     return rows
 
 
-def _bold_headers(path: Path) -> None:
-    """Write-only workbooks cannot style cells as they stream; bold the header rows afterwards."""
-    from openpyxl import load_workbook
+def _header(sheet, names: list[str]) -> list[WriteOnlyCell]:
+    """A header row in bold: a streamed (write-only) sheet takes styled cells only as WriteOnlyCell."""
+    cells = [WriteOnlyCell(sheet, value=name) for name in names]
+    for cell in cells:
+        cell.font = BOLD
+    return cells
 
-    book = load_workbook(path)
-    for sheet in book.worksheets:
-        if sheet.title != "about":
-            for cell in sheet[1]:
-                cell.font = Font(bold=True)
-    book.save(path)
+
+BOLD = Font(bold=True)
+
+
+if __name__ == "__main__":  # `python -m clusterscore.exports DATABASE OUT_ROOT RUN_ID`: run by publish beside the site
+    import sys
+
+    export_run(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3])

@@ -62,3 +62,8 @@ def test_workbook_has_a_sheet_per_table_and_explains_the_columns(exported):
     assert all(docs[("scorecard", name)] for name in header)
     about = dict(row[:2] for row in book["about"].iter_rows(values_only=True) if len(row) > 1 and row[1])
     assert about["run id"] == run_id
+    for sheet in book.worksheets:  # header rows in bold, the rows below not
+        rows = sheet.iter_rows(max_row=2)
+        header, first = next(rows), next(rows, ())
+        assert sheet.title == "about" or all(cell.font.b for cell in header)
+        assert not any(cell.font and cell.font.b for cell in first)
