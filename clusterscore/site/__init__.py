@@ -20,18 +20,20 @@ DOC_LABELS = {
 }
 
 
-def build_site(database: Path, out_dir: Path, docs: dict[str, Path] | None = None) -> Path:
+def build_site(database: Path | queries.SiteData, out_dir: Path, docs: dict[str, Path] | None = None) -> Path:
     """Build the site for the latest run in `database` (opened read-only) into `out_dir`; returns index.html.
+    `database` may also be what `queries.load` read from it: the database is then free again while the pages are
+    rendered (publish writes the rest of the release meanwhile).
 
     `docs` maps a folder name of DOC_LABELS to a folder of generated documentation, copied in and linked.
 
     The site is written to a sibling folder first and swapped in at the end: a reader (or `serve`) never sees a
     half-written site, and pages of organisations no longer scored do not linger.
     """
-    database, out_dir = Path(database), Path(out_dir)
+    out_dir = Path(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / MARKER).exists():
         raise FileExistsError(f"{out_dir} holds files this site builder did not write; choose an empty folder")
-    data = queries.load(database)
+    data = database if isinstance(database, queries.SiteData) else queries.load(Path(database))
 
     staging = out_dir.with_name(f".{out_dir.name}.building")
     if staging.exists():
