@@ -151,14 +151,15 @@ def keep_as_received(candidate: Path, store: Path) -> None:
             for name, spec in SOURCES.items():
                 if not spec.published_payload:
                     continue
-                # Each payload stored as it is read. The audit fetches a few thousand payloads as received by
-                # key: uncompressed, only those rows are read (a zstd segment is decompressed whole for any one
-                # row: 0.42 s instead of 0.04 s), and it writes fastest (the national register's named
-                # versions: 17 s, DuckDB's default compression 21-28 s). The published form is read whole, by
-                # the release: zstd, a sixth of the default's size.
+                # The payload as stored for the audit, which fetches a few thousand by key from a cold file:
+                # dict_fsst decodes only those rows from a 200 MB column (national register's named versions:
+                # 1,686 of them in 0.17-0.25 s). Uncompressed (0.30-0.37 s, 500 MB) puts each payload over 4 kB
+                # in a block of its own, read whole; a zstd segment is decompressed whole (0.5 s). dict_fsst
+                # writes slowest (19-22 s against 17-18 s uncompressed, on a fresh store). The published form is
+                # read whole, by the release: zstd, a sixth of the default's size.
                 zstd_payload = "payload json not null using compression zstd"
                 assert zstd_payload in RAW_COLUMNS, "RAW_COLUMNS changed: say here how the store keeps the payload"
-                raw_columns = RAW_COLUMNS.replace(zstd_payload, "payload json not null using compression uncompressed")
+                raw_columns = RAW_COLUMNS.replace(zstd_payload, "payload json not null using compression dict_fsst")
                 con.execute(
                     f"create table if not exists as_received.raw.{name} ({raw_columns}, "
                     "published_payload json using compression zstd, published_sha256 varchar, "
