@@ -151,9 +151,9 @@ def keep_as_received(candidate: Path, store: Path) -> None:
             for name, spec in SOURCES.items():
                 if not spec.published_payload:
                     continue
-                # The payload as stored for the audit, which fetches a few thousand by key from a cold file:
-                # dict_fsst decodes only those rows from a 200 MB column (national register's named versions:
-                # 1,686 of them in 0.17-0.25 s). Uncompressed (0.30-0.37 s, 500 MB) puts each payload over 4 kB
+                # The payload as received, for the audit, which fetches a few thousand by key from a cold file:
+                # dict_fsst decodes only those rows (1,686 of the national register's 88,000 named versions in
+                # 0.17-0.25 s; the store 200 MB). Uncompressed (0.30-0.37 s; 500 MB) puts each payload over 4 kB
                 # in a block of its own, read whole; a zstd segment is decompressed whole (0.5 s). dict_fsst
                 # writes slowest (19-22 s against 17-18 s uncompressed, on a fresh store). The published form is
                 # read whole, by the release: zstd, a sixth of the default's size.
