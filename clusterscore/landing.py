@@ -21,7 +21,7 @@ import queue
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -700,11 +700,13 @@ def land_file(
     run_id: str,
     fetched_at: dt.datetime | None = None,
     load_kind: str | None = None,
+    on_new_batch: Callable[[], None] | None = None,
 ) -> BatchResult:
     """Land one source file as one batch. Raises SourceReadError if the file itself cannot be read.
 
     `load_kind` (default the source's): a full batch is the whole source, so records it lacks are superseded;
-    an incremental batch holds changed records only.
+    an incremental batch holds changed records only. `on_new_batch` is called when the file turns out to be new
+    content, before it is landed.
     """
     started = time.monotonic()
     fetched_at = fetched_at or dt.datetime.now(dt.UTC)
@@ -719,6 +721,8 @@ def land_file(
         _record_fetch(con, run_id, spec, source_uri, fetched_at, "unchanged", latest.batch_id, None)
         return BatchResult(latest.batch_id, spec.name, source_uri, "unchanged", 0, 0, 0, _ms(started))
 
+    if on_new_batch is not None:
+        on_new_batch()
     batch_id = f"{spec.name}-{fetched_at:%Y%m%dT%H%M%S}-{content_sha[:12]}"
     batch = _Batch(spec, batch_id, source_uri, fetched_at, dedupe=spec.bulk is None)
     load_kind = load_kind or spec.load_kind

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import importlib
 import os
 import subprocess
-import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -142,29 +139,21 @@ def run_refresh(paths: Paths) -> RefreshOutcome:
         import dagster as dg
 
         from pipelines.definitions import build_definitions
-        from pipelines.event_log import event_log_kept_open
 
         instance = dg.DagsterInstance.from_config(str(paths.dagster_home))
-        run_id = str(uuid.uuid4())  # as Dagster makes them; chosen here so its event files can be held from the start
         job = build_definitions(paths).resolve_job_def("refresh")
-        # Great Expectations takes ~4.5 s to import, all before the first check. The run's first steps (the run
-        # record, the landing) wait on SQLite and DuckDB much of the time, so the import goes on beside them. The
-        # definitions have imported what the run needs besides, so the two threads do not import the same modules.
-        threading.Thread(target=importlib.import_module, args=("great_expectations",), daemon=True).start()
         # What the imports and definitions made lives as long as the process: frozen, the collector's full passes
         # (~0.25 s each over that heap) look only at what the run makes, and fewer young passes run. GC time of a
         # sample run: 4.1 s before, 3.0 s after.
         gc.freeze()
         gc.set_threshold(20_000, 20, 20)
-        with event_log_kept_open(instance, run_id):
-            result = job.execute_in_process(
-                instance=instance,
-                run_id=run_id,
-                raise_on_error=False,
-                tags={RECORDED_BY_TAG: "cli"},  # the run-status sensors leave this run to us
-                # The console shows warnings only; the full event log stays in the Dagster instance (`make ui`).
-                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-            )
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            tags={RECORDED_BY_TAG: "cli"},  # the run-status sensors leave this run to us
+            # The console shows warnings only; the full event log stays in the Dagster instance (`make ui`).
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        )
         return record_run(paths, instance, result.run_id)
 
 

@@ -132,15 +132,36 @@ def sample_as_of() -> str | None:
     return json.loads(manifest.read_text(encoding="utf-8")).get("as_of")
 
 
-# The Dagster instance of a home: no telemetry, and one refresh at a time in the run queue (the daemon's
-# scheduled runs; `clusterscore refresh` runs are also serialised by the refresh lock).
-DAGSTER_YAML = """\
-telemetry:
-  enabled: false
-concurrency:
-  runs:
-    max_concurrent_runs: 1
-"""
+# The first line of a `dagster.yaml` clusterscore wrote: such a file is rewritten when it differs (an older
+# version, or a home moved elsewhere); one without it is the operator's own and is left alone.
+DAGSTER_YAML_MARKER = "# Written by clusterscore (clusterscore/settings.py: dagster_yaml)"
+# What homes made before the marker got, recognised so they are brought up to date too.
+_UNMARKED_DAGSTER_YAML = "telemetry:\n  enabled: false\nconcurrency:\n  runs:\n    max_concurrent_runs: 1\n"
+
+
+def dagster_yaml(paths: Paths) -> str:
+    """The Dagster instance of a home: no telemetry; one refresh at a time in the run queue (the daemon's scheduled
+    runs; `clusterscore refresh` runs are also serialised by the refresh lock); Dagster's SQLite event files at
+    their default place, written through connections kept open (pipelines/event_log.py)."""
+    return (
+        f"{DAGSTER_YAML_MARKER}; rewritten when it differs.\n"
+        f"{_UNMARKED_DAGSTER_YAML}"
+        "event_log_storage:\n"
+        "  module: pipelines.event_log\n"
+        "  class: HeldOpenSqliteEventLogStorage\n"
+        "  config:\n"
+        f"    base_dir: {json.dumps(str(paths.dagster_home / 'history' / 'runs'))}\n"
+    )
+
+
+def write_dagster_yaml(paths: Paths) -> None:
+    """Write the home's `dagster.yaml` unless it is the operator's own."""
+    instance_config = paths.dagster_home / "dagster.yaml"
+    wanted = dagster_yaml(paths)
+    current = instance_config.read_text(encoding="utf-8") if instance_config.exists() else None
+    ours = current is None or current == _UNMARKED_DAGSTER_YAML or current.startswith(DAGSTER_YAML_MARKER)
+    if ours and current != wanted:
+        instance_config.write_text(wanted, encoding="utf-8")
 
 
 def export_environment(paths: Paths) -> None:
@@ -148,9 +169,7 @@ def export_environment(paths: Paths) -> None:
     paths.home.mkdir(parents=True, exist_ok=True)
     paths.candidate.parent.mkdir(parents=True, exist_ok=True)
     paths.dagster_home.mkdir(parents=True, exist_ok=True)
-    instance_config = paths.dagster_home / "dagster.yaml"
-    if not instance_config.exists():
-        instance_config.write_text(DAGSTER_YAML, encoding="utf-8")
+    write_dagster_yaml(paths)
     os.environ["CLUSTERSCORE_HOME"] = str(paths.home)
     os.environ["CLUSTERSCORE_DUCKDB_PATH"] = str(paths.candidate)
     os.environ["CLUSTERSCORE_DUCKDB_MEMORY_LIMIT"] = duckdb_memory_limit()  # read by dbt_project/profiles.yml

@@ -16,6 +16,7 @@ from clusterscore.config import source_settings
 from clusterscore.connectors import ConnectorError, TransientSourceError, fetch
 from clusterscore.connectors.scope import cvr_numbers_in_scope
 from clusterscore.landing import SourceReadError, ensure_schema, land_file, latest_batch, record_failed_fetch
+from clusterscore.quality.gx_runner import import_in_background
 from clusterscore.sources import SOURCES, SourceSpec
 from pipelines.resources import Warehouse
 
@@ -76,7 +77,13 @@ def build_raw_asset(spec: SourceSpec) -> dg.AssetsDefinition:
             try:
                 fetched = read_source(context, warehouse, con, spec)
                 result = land_file(
-                    con, spec, fetched.path, fetched.source_uri, context.run.run_id, load_kind=fetched.load_kind
+                    con,
+                    spec,
+                    fetched.path,
+                    fetched.source_uri,
+                    context.run.run_id,
+                    load_kind=fetched.load_kind,
+                    on_new_batch=import_in_background,  # the batch's checks will need Great Expectations
                 )
             except TransientSourceError as exc:
                 record_failed_fetch(con, spec, exc.uri, context.run.run_id, dt.datetime.now(dt.UTC), str(exc))

@@ -8,6 +8,7 @@ import dagster as dg
 from clusterscore.audit_store import RunRecord
 from clusterscore.quality.gx_runner import suite_frame, validate
 from clusterscore.quality.reconcile import reconcile_latest_batch
+from clusterscore.quality.reuse import fingerprint, keep_pass, reusable_outcome
 from clusterscore.settings import expectations_dir
 from clusterscore.sources import SOURCES
 from pipelines.resources import Warehouse
@@ -23,13 +24,23 @@ def build_gx_check(suite: str, asset_key: list[str], notes: str) -> dg.AssetChec
     def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
         with warehouse.connect(read_only=True) as con:
             frame = suite_frame(con, suite)
-        outcome = validate(suite, frame)
-        RunRecord(warehouse.paths, context.run.run_id).write_json(f"quality/{suite}.json", outcome.result)
+        rows = fingerprint(suite, frame)
+        reused = reusable_outcome(warehouse.paths, suite, rows)
+        if reused is None:
+            outcome, validated_in = validate(suite, frame), context.run.run_id
+            keep_pass(warehouse.paths, suite, rows, validated_in, outcome)
+        else:
+            outcome, validated_in = reused
+        result = outcome.result if reused is None else {**outcome.result, "clusterscore_reused_from_run": validated_in}
+        RunRecord(warehouse.paths, context.run.run_id).write_json(f"quality/{suite}.json", result)
+        same_rows = f" (rows and code as validated in run {validated_in}: that result reused)" if reused else ""
         return dg.AssetCheckResult(
             passed=outcome.success,
             severity=dg.AssetCheckSeverity.ERROR,
-            description=outcome.summary(),
+            description=outcome.summary() + same_rows,
             metadata={
+                "validated_in_run": validated_in,
+                "rows_fingerprint": rows,
                 # A profile suite validates one row that describes the whole table: report the table's rows.
                 "rows_validated": int(frame["row_count"].iloc[0]) if "row_count" in frame else len(frame),
                 "expectations": outcome.evaluated,

@@ -12,7 +12,6 @@ from clusterscore import dbt_server, warehouse
 from clusterscore.operations import refresh_lock
 from clusterscore.publish import prepare_candidate
 from clusterscore.settings import Paths, export_environment, get_paths
-from pipelines.event_log import event_log_kept_open
 from pipelines.project import dbt_project
 
 
@@ -37,7 +36,7 @@ class Warehouse(dg.ConfigurableResource):
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext):
-        with refresh_lock(self.paths, join=True), event_log_kept_open(context.instance, context.run_id):
+        with refresh_lock(self.paths, join=True):
             prepare_candidate(self.paths)
             yield self
 

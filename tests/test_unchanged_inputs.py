@@ -12,6 +12,7 @@ import dagster as dg
 import pytest
 from conftest import own_sample_home
 
+from clusterscore.audit_store import RunRecord
 from clusterscore.operations import read_status
 from clusterscore.publish import file_checksums
 from clusterscore.sources import SOURCES
@@ -43,6 +44,12 @@ def test_a_run_with_nothing_new_keeps_the_release_and_a_new_as_of_date_scores_ag
         assert (os.readlink(paths.published), file_checksums(paths.published.resolve())) == before
         assert materialised(paths, again.run_id) == {f"raw/{name}" for name in SOURCES}  # no dbt, no release
         assert {c.name for c in again.checks} >= {"records_reconcile", "gx_raw_cvr_companies"}  # raw still checked
+        # ... on the rows the first run validated, so each suite's pass is reused, and the run's record says whose.
+        suites = [c for c in again.checks if c.name.startswith("gx_")]
+        assert len(suites) == len(SOURCES) and all(c.passed for c in suites)
+        assert all(f"validated in run {first.run_id}: that result reused" in c.description for c in suites)
+        reused = RunRecord(paths, again.run_id).read_json("quality/raw_cvr_companies.json")
+        assert reused["clusterscore_reused_from_run"] == first.run_id and reused["success"] is True
         status = read_status(paths)["last_success"]
         assert status["run_id"] == again.run_id and status["release"] == first.run_id
 
