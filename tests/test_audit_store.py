@@ -12,6 +12,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 from conftest import own_sample_home, use_home
@@ -206,3 +207,25 @@ def test_openlineage_events_validate_and_reach_the_endpoint(two_runs):
     second_lines = (RunRecord(paths, second.run_id).folder / "openlineage.jsonl").read_text().splitlines()
     assert [r["event"] for r in received] == [json.loads(line) for line in second_lines]
     assert {r["path"] for r in received} == {"/api/v1/lineage"}
+
+
+def test_the_second_run_carries_the_same_column_lineage_from_the_lineage_cache(two_runs):
+    """The scoring models' SQL and columns did not change between the runs, so the second run's column lineage
+    comes from the home's lineage cache (pipelines/dbt_metadata.py: LineageCache), and is the first run's."""
+    paths, first, second, _ = two_runs
+    instance = dg.DagsterInstance.from_config(str(paths.dagster_home))
+
+    def scored(run_id: str) -> dict:
+        """The scoring step's materialisations (rulebook seeds, intermediate and mart models): their lineage."""
+        records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
+        found = {}
+        for record in records:
+            materialization = record.event_log_entry.dagster_event.event_specific_data.materialization
+            if materialization.asset_key.path[0] in ("rulebook", "intermediate", "marts"):
+                found[materialization.asset_key] = materialization.metadata.get("dagster/column_lineage")
+        return found
+
+    before, after = scored(first.run_id), scored(second.run_id)
+    assert before[dg.AssetKey(["marts", "scorecard"])] is not None and after == before
+    cache = json.loads((paths.dbt_target / "column-lineage.json").read_text())
+    assert len(cache) == len(after)  # one entry per node of the last scoring step: the cache does not grow

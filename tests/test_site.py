@@ -295,6 +295,9 @@ def test_charts_render_with_a_text_alternative(rendered):
             assert title.tag == f"{SVG}title" and len(text_of(title)) > 20
             drawn = [e for e in chart.iter() if e.tag in (f"{SVG}path", f"{SVG}text", f"{SVG}rect", f"{SVG}use")]
             assert len(drawn) > 10, f"{page}: chart {chart.get('id')} draws nothing"
+            # Labels and values as SVG text (searchable, read by screen readers), not as glyph outlines.
+            labels = " ".join(text_of(e) for e in chart.iter(f"{SVG}text"))
+            assert any(c.isdigit() for c in labels), f"{page}: chart {chart.get('id')} shows no numbers as text"
         figures = [f for f in tree.iter("figure") if f.find("figcaption") is not None]
         assert len(figures) == len(charts)
 

@@ -41,7 +41,8 @@ _RC = {
 def _finish(fig, chart_id: str, title: str) -> Markup:
     """Serialise `fig` as inline SVG with its own ids and an accessible name (role="img" + <title>)."""
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    with matplotlib.rc_context(_RC):  # the SVG settings are read when saving (outside it, text became glyph paths)
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]  # drop the XML prolog and DOCTYPE: not allowed inside HTML
