@@ -3,6 +3,7 @@ processes (wall time and the resident memory of their whole process tree)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import resource
 import subprocess
@@ -25,6 +26,22 @@ def machine() -> str:
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     return f"{os.cpu_count()} cores, {memory:.0f} GiB, load average {load}"
+
+
+def speed_probe() -> float:
+    """Seconds for a fixed single-core workload (a Python loop, then sha256 over 128 MiB), best of three: the
+    machine's speed drifts by a quarter over minutes (bench/README.md), so each scenario prints it beside its
+    figures, and runs can be compared with their probes in view. Lower is faster."""
+    block = bytes(128 << 20)
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for i in range(2_000_000):
+            total += i * i
+        hashlib.sha256(block).digest()
+        best = min(best, time.perf_counter() - started)
+    return best
 
 
 def mib(size: int) -> str:

@@ -44,7 +44,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from _measure import REPO_ROOT, ChildRun, machine, mib, peak_rss_mib, run_child, shown
+from _measure import REPO_ROOT, ChildRun, machine, mib, peak_rss_mib, run_child, shown, speed_probe
 
 BIN = Path(sys.executable).parent
 CVR_FILE = "cvr/virksomhed.jsonl.gz"
@@ -321,8 +321,8 @@ def refresh(args, scenario: str, data: Path, incremental: bool) -> dict:
     home = args.home
     read = "incremental" if incremental else "full"
     print(f"\n== {scenario}: clusterscore refresh on {shown(data)} (CVR read {read}), home {shown(home)}")
-    load_before = machine()
-    print(f"   before: {load_before}")
+    load_before, probe = machine(), speed_probe()
+    print(f"   before: {load_before}; speed probe {probe:.3f} s")
     known = inspect("runs", home)
     log = log_path(args, scenario)
     child = run_child([str(BIN / "clusterscore"), "refresh"], child_env(home, data, incremental), log, args.interval)
@@ -338,6 +338,7 @@ def refresh(args, scenario: str, data: Path, incremental: bool) -> dict:
         "peak_process_mib": round(child.peak_process_mib),
         "max_processes": child.max_processes,
         "load_before": load_before,
+        "speed_probe_seconds": round(probe, 3),
         "load_after": load_after,
         "log": shown(log),
     }
@@ -521,7 +522,8 @@ def floor(args) -> dict:
     if args.floor_memory_limit:
         command += ["--memory-limit", args.floor_memory_limit]
     print(f"\n== floor: bench/floor.py on {shown(args.data)}")
-    print(f"   before: {machine()}")
+    probe = speed_probe()
+    print(f"   before: {machine()}; speed probe {probe:.3f} s")
     log = log_path(args, "floor")
     child = run_child(command, child_env(args.home), log, args.interval)
     text = log.read_text(encoding="utf-8", errors="replace")
@@ -531,6 +533,7 @@ def floor(args) -> dict:
     result = {
         "scenario": "floor",
         "exit_code": child.returncode,
+        "speed_probe_seconds": round(probe, 3),
         "floor_seconds": float(total.group(1)) if total else None,
         "wall_seconds": round(child.seconds, 1),
         "peak_mib": round(max(child.peak_tree_mib, child.peak_process_mib)),
@@ -605,6 +608,7 @@ def summarise(results: dict[str, dict]) -> list[dict]:
                 "target": "; ".join(target for target, _ in checks) or "(reference)",
                 "met": ("yes" if not missed else "no: " + "; ".join(missed)) if checks else "-",
                 "load_after": result.get("load_after"),
+                "speed_probe_seconds": result.get("speed_probe_seconds"),
             }
         )
     return rows
@@ -613,9 +617,10 @@ def summarise(results: dict[str, dict]) -> list[dict]:
 def print_summary(rows: list[dict]) -> None:
     print(
         "\n== summary (wall: the command, Python start included; floor: its own total; peak: the larger of the "
-        "sampled process-tree sum and the largest single process)"
+        "sampled process-tree sum and the largest single process; probe: `_measure.speed_probe` just before, lower "
+        "is faster)"
     )
-    header = f"{'scenario':<12} {'wall s':>9} {'peak MiB':>9}  {'ratio':<16} {'target':<58} met?"
+    header = f"{'scenario':<12} {'wall s':>9} {'peak MiB':>9} {'probe s':>7}  {'ratio':<16} {'target':<58} met?"
     print(header)
     print("-" * len(header))
     for row in rows:
@@ -623,7 +628,11 @@ def print_summary(rows: list[dict]) -> None:
         if row["scenario"] == "audit" and row["wall_seconds"] is not None:
             wall = f"{row['wall_seconds']:.2f}"
         peak = f"{row['peak_mib']:,}" if row["peak_mib"] is not None else "-"
-        print(f"{row['scenario']:<12} {wall:>9} {peak:>9}  {row['ratio'] or '-':<16} {row['target']:<58} {row['met']}")
+        probe = f"{row['speed_probe_seconds']:.3f}" if row.get("speed_probe_seconds") is not None else "-"
+        print(
+            f"{row['scenario']:<12} {wall:>9} {peak:>9} {probe:>7}  {row['ratio'] or '-':<16} {row['target']:<58} "
+            f"{row['met']}"
+        )
 
 
 def main() -> int:
