@@ -92,3 +92,8 @@ def test_only_a_pass_is_kept_and_reused_for_the_same_fingerprint_unless_everythi
 
     monkeypatch.setenv("CLUSTERSCORE_ALWAYS_RESCORE", "1")
     assert reusable_outcome(home, SUITE, other) is None
+
+    monkeypatch.delenv("CLUSTERSCORE_ALWAYS_RESCORE")
+    kept = home.gx_root / "reuse" / f"{SUITE}.json"
+    kept.write_text(kept.read_text()[:40])  # a file cut short: no reuse, no error
+    assert reusable_outcome(home, SUITE, other) is None

@@ -58,10 +58,13 @@ def reusable_outcome(paths: Paths, suite: str, rows: str) -> tuple[SuiteOutcome,
     kept = _kept(paths, suite)
     if always_rescore() or not kept.exists():
         return None
-    last = json.loads(kept.read_text(encoding="utf-8"))
-    if last["fingerprint"] != rows:
+    try:
+        last = json.loads(kept.read_text(encoding="utf-8"))
+        if last["fingerprint"] != rows:
+            return None
+        return SuiteOutcome(**last["outcome"]), last["run_id"]
+    except (ValueError, KeyError, TypeError):  # unreadable (say, cut short by a full disk): validate afresh
         return None
-    return SuiteOutcome(**last["outcome"]), last["run_id"]
 
 
 def keep_pass(paths: Paths, suite: str, rows: str, run_id: str, outcome: SuiteOutcome) -> None:
