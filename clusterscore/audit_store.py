@@ -16,6 +16,7 @@ import json
 import shutil
 from pathlib import Path
 
+from clusterscore.json_files import write_json
 from clusterscore.settings import Paths
 
 
@@ -32,11 +33,7 @@ class RunRecord:
         return target
 
     def write_json(self, name: str, data) -> Path:
-        target = self.path(name)
-        temporary = target.with_name(target.name + ".tmp")
-        temporary.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
-        temporary.replace(target)
-        return target
+        return write_json(self.path(name), data, indent=2)
 
     def read_json(self, name: str):
         target = self.folder / name

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from clusterscore.json_files import write_json
 from clusterscore.settings import Paths
 
 log = logging.getLogger(__name__)
@@ -69,10 +70,7 @@ def write_status(paths: Paths, run: dict, sources: list[dict]) -> dict:
     if run["result"] == "success":
         status["last_success"] = run
     status["sources"] = sources
-    path = paths.home / "status.json"
-    temporary = path.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(status, indent=2, default=str), encoding="utf-8")
-    temporary.replace(path)  # readers never see a half-written file
+    write_json(paths.home / "status.json", status, indent=2)  # readers never see a half-written file
     return status
 
 

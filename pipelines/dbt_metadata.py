@@ -22,6 +22,7 @@ from dagster_dbt.asset_utils import default_metadata_from_dbt_resource_props
 from dagster_dbt.core import dbt_cli_event
 from sqlglot.lineage import lineage as sqlglot_lineage
 
+from clusterscore.json_files import write_json
 from pipelines.resources import Warehouse
 
 BUILT = dg.Output | dg.AssetMaterialization  # the events of a model dbt built
@@ -78,10 +79,7 @@ class LineageCache:
         self.used[key] = serialize_value(lineage)
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(self.used), encoding="utf-8")
-        temporary.replace(self.path)
+        write_json(self.path, self.used)
 
 
 def relation_columns(con) -> dict[str, dict[str, dict[str, str]]]:

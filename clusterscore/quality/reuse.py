@@ -18,6 +18,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from clusterscore.json_files import write_json
 from clusterscore.quality.gx_runner import SuiteOutcome
 from clusterscore.run_inputs import always_rescore, code_sha256
 from clusterscore.settings import Paths
@@ -71,9 +72,5 @@ def keep_pass(paths: Paths, suite: str, rows: str, run_id: str, outcome: SuiteOu
     """Remember a pass for later runs (in place of the suite's pass before)."""
     if not outcome.success:
         return
-    kept = _kept(paths, suite)
-    kept.parent.mkdir(parents=True, exist_ok=True)
     record = {"fingerprint": rows, "run_id": run_id, "outcome": dataclasses.asdict(outcome)}
-    temporary = kept.with_suffix(".tmp")
-    temporary.write_text(json.dumps(record, default=str), encoding="utf-8")
-    temporary.replace(kept)
+    write_json(_kept(paths, suite), record)
