@@ -52,6 +52,8 @@ RAW_COLUMNS = """
     superseded_at timestamptz,
     superseded_by_batch_id varchar
 """
+# The columns landing changes in a version it stored (seen again; superseded): the rest is fixed by its content.
+MUTABLE_RAW_COLUMNS = ("last_seen_batch_id", "superseded_at", "superseded_by_batch_id")
 
 META_DDL = """
 create schema if not exists raw;

@@ -3,6 +3,7 @@ answerable (audit, audit store, reproduction) after the second changed the data;
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import shutil
@@ -20,7 +21,15 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from clusterscore.audit import audit
 from clusterscore.audit_store import RunRecord, recorded_runs
-from clusterscore.publish import verify_published
+from clusterscore.publish import (
+    DATABASE_FILE,
+    DERIVED_AT_MOST,
+    current_release,
+    may_derive_from,
+    start_from,
+    verify_published,
+    write_release_database,
+)
 from clusterscore.reproduce import reproduce
 
 pytestmark = pytest.mark.slow
@@ -84,6 +93,55 @@ def two_runs(tmp_path_factory, lineage_endpoint):
             patch.undo()
         assert second.success, second.render()
         yield paths, first, second, received
+
+
+def test_the_second_release_database_is_the_first_brought_up_to_date(two_runs, tmp_path):
+    """Same code: the second release starts from a copy of the first one's database and brings its raw record
+    versions up to date, which leaves exactly what a database written whole from the same warehouse holds."""
+    paths, first, second, _ = two_runs
+    release = current_release(paths)
+    assert release.run_id == second.run_id
+    assert release.database["derived_from"] == first.run_id and release.database["derivation"] == 1
+    submissions = release.database["tables"]["raw.cluster_submissions"]
+    assert submissions["added"] > 0 and submissions["updated"] > 300  # Nordlys's new lines; the old ones superseded
+    evidence = release.database["tables"]["marts.fct_indicator_evidence"]
+    assert evidence["added"] > 0 and evidence["dropped"] == 0  # the second run's links; the first run's kept
+    assert not any(done.get("written_whole") for done in release.database["tables"].values())
+    whole = tmp_path / "whole.duckdb"
+    write_release_database(paths.candidate, whole, paths.as_received_store)
+    described = (
+        "select schema_name, table_name, column_name, data_type, comment from duckdb_columns() "
+        "where database_name = ? order by all"
+    )
+    with duckdb.connect(str(paths.published_db), read_only=True) as con:
+        con.execute(f"attach '{whole}' as whole (read_only)")
+        derived = con.execute("select current_database()").fetchone()[0]
+        assert con.execute(described, [derived]).fetchall() == con.execute(described, ["whole"]).fetchall()
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = ? order by all", [derived]
+        ).fetchall()
+        assert ("raw", "cluster_submissions") in tables
+        for schema, table in tables:
+            ours, theirs = f"{schema}.{table}", f"whole.{schema}.{table}"
+            for a, b in ((ours, theirs), (theirs, ours)):
+                extra = con.execute(f"select count(*) from (from {a} except all from {b})").fetchone()[0]
+                assert extra == 0, f"{a}: {extra} rows not in {b}"
+
+
+def test_a_release_database_is_written_whole_when_its_base_cannot_be_trusted(two_runs, tmp_path):
+    paths, *_ = two_runs
+    release = current_release(paths)
+    inputs = release.inputs
+    assert may_derive_from(release, inputs)
+    assert not may_derive_from(release, {**inputs, "code_sha256": "other code"})
+    assert not may_derive_from(dataclasses.replace(release, database={"derivation": DERIVED_AT_MOST}), inputs)
+    tampered = dataclasses.replace(release, files={**release.files, DATABASE_FILE: "0" * 64})
+    assert not start_from(tampered, tmp_path / "copy.duckdb") and not (tmp_path / "copy.duckdb").exists()
+    assert start_from(release, tmp_path / "copy.duckdb")
+    with duckdb.connect(str(tmp_path / "copy.duckdb"), read_only=True) as con:  # what is brought up to date
+        kept = set(con.execute("select schema_name, table_name from duckdb_tables()").fetchall())
+    assert ("raw", "cvr_companies") in kept and ("marts", "fct_indicator_evidence") in kept
+    assert {schema for schema, _ in kept} == {"raw", "marts"} and ("marts", "dim_cluster_organisation") not in kept
 
 
 def test_history_lists_both_runs_with_everything_the_audit_store_keeps(two_runs):

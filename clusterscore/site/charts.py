@@ -38,11 +38,15 @@ _RC = {
 }
 
 
-def _finish(fig, chart_id: str, title: str) -> Markup:
-    """Serialise `fig` as inline SVG with its own ids and an accessible name (role="img" + <title>)."""
+def _finish(fig, chart_id: str, title: str, margins: dict[str, float] | None = None) -> Markup:
+    """Serialise `fig` as inline SVG with its own ids and an accessible name (role="img" + <title>). With
+    `margins` (figure fractions, for a chart whose labels are known to fit them) the figure is drawn once;
+    without, twice, the first time to find the bounding box of everything drawn."""
     buffer = io.StringIO()
+    if margins:
+        fig.subplots_adjust(**margins)
     with matplotlib.rc_context(_RC):  # the SVG settings are read when saving (outside it, text became glyph paths)
-        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+        fig.savefig(buffer, format="svg", bbox_inches=None if margins else "tight", metadata={"Date": None})
     plt.close(fig)
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]  # drop the XML prolog and DOCTYPE: not allowed inside HTML
@@ -141,7 +145,10 @@ def score_history(
                 ha="center",
                 fontsize=8,
             )
-        ax.set_xticks(x, labels=list(labels), rotation=15, ha="right")
+        # Centred under its point, date over time, at most six: the labels stay inside the fixed margins below and
+        # apart (every run is in the table under the chart).
+        step = -(-len(labels) // 6)
+        ax.set_xticks(x[::step], labels=[label.replace(" ", "\n", 1) for label in labels[::step]])
         ax.set_xlim(-0.5, max(len(labels) - 0.5, 0.5))
         ax.set_ylim(0, 105)
         ax.set_ylabel("Total score (%)")
@@ -149,4 +156,6 @@ def score_history(
         f"{label}: {'missing' if total is None else f'{total:g} %'}"
         for label, total in zip(labels, totals, strict=True)
     )
-    return _finish(fig, chart_id, f"Total score per run. {points}.")
+    # The one chart per organisation page (100 national): fixed margins draw it once (~30 ms instead of ~50 ms).
+    margins = {"left": 0.12, "right": 0.86, "bottom": 0.2, "top": 0.95}
+    return _finish(fig, chart_id, f"Total score per run. {points}.", margins)

@@ -6,9 +6,16 @@
     (a company gone from a full batch, or a version rolled back when a past run is reproduced), so the table always
     equals a full rebuild over the current records.
 -#}
-{% macro only_versions_not_held(hash_column='record_hash') -%}
+{#- In `relation` (aliased `alias` in the caller's query): the versions `this` does not hold yet. Found by row id
+    first, reading only the hashes: as a plain filter, DuckDB read the large columns (the payload, the parsed
+    document) of all 2.2 million rows before the anti-join dropped all but the changed 1 % (national: 3.1 s for
+    the base model's read instead of 0.3 s). -#}
+{% macro only_versions_not_held(relation, alias) -%}
     {%- if is_incremental() %}
-    and {{ hash_column }} not in (select held.record_hash from {{ this }} as held)
+    and {{ alias }}.rowid in (
+        select candidate.rowid from {{ relation }} as candidate
+        where candidate.record_hash not in (select held.record_hash from {{ this }} as held)
+    )
     {%- endif %}
 {%- endmacro %}
 

@@ -9,7 +9,7 @@
     select raw_rows.*
     from {{ source(source_name, table_name) }} as raw_rows
     where raw_rows.superseded_at is null
-    {%- if not_held_yet %} {{ only_versions_not_held('raw_rows.record_hash') }}{% endif %}
+    {%- if not_held_yet %} {{ only_versions_not_held(source(source_name, table_name), 'raw_rows') }}{% endif %}
 {% endmacro %}
 
 {#- The same rows as a relation expression, for hooks that need to name them. -#}

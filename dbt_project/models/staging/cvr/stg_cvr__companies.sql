@@ -13,8 +13,8 @@
 with
 
 documents as (
-    select * from {{ ref('base_cvr__company_documents') }}
-    where true {{ only_versions_not_held() }}
+    select * from {{ ref('base_cvr__company_documents') }} as base_documents
+    where true {{ only_versions_not_held(ref('base_cvr__company_documents'), 'base_documents') }}
 ),
 
 arrays as (

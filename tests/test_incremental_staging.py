@@ -1,0 +1,103 @@
+"""The CVR staging models are incremental (macros/changed_records.sql): a night reads only the company documents
+it does not hold yet. After a night with changed companies and one gone, they hold exactly what a full rebuild
+from the same raw records holds."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import subprocess
+
+import duckdb
+import pytest
+from conftest import own_sample_home
+
+from clusterscore.audit_store import RunRecord
+from clusterscore.settings import DBT_PROJECT_DIR
+
+pytestmark = pytest.mark.slow
+MODELS = ("base_cvr__company_documents", "stg_cvr__companies", "stg_cvr__participant_roles")
+
+
+def change_the_register(path) -> dict[str, int]:
+    """Three companies lose a participant relation, three report more employees, and one is gone. The other lines
+    stay byte for byte (a record's hash is of the line as received)."""
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        lines = [line for line in handle if line.strip()]
+    companies = {}  # line number -> company, for the documents that land (the sample also holds broken ones)
+    for number, line in enumerate(lines):
+        company = json.loads(line).get("_source", {}).get("Vrvirksomhed") or {}
+        if isinstance(company.get("cvrNummer"), int):
+            companies[number] = company
+    with_roles = [n for n, c in companies.items() if len(c.get("deltagerRelation") or []) > 1][:3]
+    with_employment = [n for n, c in companies.items() if c.get("aarsbeskaeftigelse") and n not in with_roles][:3]
+    for number in with_roles:
+        companies[number]["deltagerRelation"].pop()
+    for number in with_employment:
+        companies[number]["aarsbeskaeftigelse"][-1]["antalAnsatte"] += 7
+    for number in with_roles + with_employment:
+        document = json.loads(lines[number])
+        document["_source"]["Vrvirksomhed"] = companies[number] | {"sidstOpdateret": "2026-11-28T21:00:00.000+01:00"}
+        lines[number] = json.dumps(document, ensure_ascii=False) + "\n"
+    gone = max(set(companies) - set(with_roles) - set(with_employment))
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.writelines(line for number, line in enumerate(lines) if number != gone)
+    return {"changed": len(with_roles) + len(with_employment), "gone": str(companies[gone]["cvrNummer"])}
+
+
+def test_incremental_cvr_staging_equals_a_full_rebuild(tmp_path):
+    from clusterscore.refresh import run_refresh
+    from pipelines.project import DBT_EXECUTABLE
+
+    with own_sample_home(tmp_path / "night") as (paths, sample, _):
+        changes = change_the_register(sample / "cvr" / "virksomhed.jsonl.gz")
+        with duckdb.connect(str(paths.candidate), read_only=True) as con:
+            held = "select count(*) from staging.stg_cvr__companies where cvr_number = ?"
+            assert con.execute(held, [changes["gone"]]).fetchone()[0] == 1
+        second = run_refresh(paths)
+        assert second.success, second.render()
+
+        # The night's staging read only what it did not hold (the incremental branch of the macros ran).
+        results = RunRecord(paths, second.run_id).read_json("dbt/dbt_staging/run_results.json.gz")["results"]
+        compiled = {r["unique_id"].rsplit(".", 1)[-1]: r.get("compiled_code") or "" for r in results}
+        assert all("not in (select held.record_hash" in compiled[model] for model in MODELS)
+
+        rebuilt = tmp_path / "rebuilt.duckdb"
+        shutil.copy(paths.candidate, rebuilt)
+        done = subprocess.run(
+            [
+                DBT_EXECUTABLE,
+                "run",
+                "--full-refresh",
+                "--select",
+                *MODELS,
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+                "--target-path",
+                str(tmp_path / "target"),
+            ],
+            env={**os.environ, "CLUSTERSCORE_DUCKDB_PATH": str(rebuilt)},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+
+        with duckdb.connect(str(paths.candidate), read_only=True) as con:
+            con.execute(f"attach '{rebuilt}' as rebuilt (read_only)")
+            for model in MODELS:
+                ours, theirs = f"staging.{model}", f"rebuilt.staging.{model}"
+                for a, b in ((ours, theirs), (theirs, ours)):
+                    extra = con.execute(f"select count(*) from (from {a} except all from {b})").fetchone()[0]
+                    assert extra == 0, f"{a}: {extra} rows not in {b}"
+            gone = con.execute(held, [changes["gone"]]).fetchone()[0]
+            changed = con.execute(
+                "select count(*) from staging.base_cvr__company_documents where batch_id in "
+                "(select batch_id from meta.batches where run_id = ? and source_name = 'cvr_companies')",
+                [second.run_id],
+            ).fetchone()[0]
+        assert gone == 0 and changed == changes["changed"]
