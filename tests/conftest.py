@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from clusterscore.settings import SAMPLE_DIR, export_environment, get_paths
+from clusterscore.settings import DBT_PROJECT_DIR, SAMPLE_DIR, export_environment, get_paths
 
 # The names of the CVR participants that are not companies (persons, and `ANDEN_DELTAGER`, which may be one), from
 # the raw documents in the database at hand: what must never reach staging or a release.
@@ -77,3 +78,22 @@ def own_sample_home(root: Path):
         yield paths, sample, first
     finally:
         patch.undo()
+
+
+def dbt_args(target: Path) -> list[str]:
+    """What points dbt at the project, with a target folder of the test's own: the project's holds the manifest the
+    pipeline reads, which another database's compile would overwrite."""
+    return ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target)]
+
+
+def run_dbt(*args: str, database: Path, target: Path) -> subprocess.CompletedProcess:
+    """A real dbt command on `database` (the project's profile reads CLUSTERSCORE_DUCKDB_PATH)."""
+    from pipelines.project import DBT_EXECUTABLE
+
+    return subprocess.run(
+        [DBT_EXECUTABLE, *args, *dbt_args(target)],
+        env={**os.environ, "CLUSTERSCORE_DUCKDB_PATH": str(database)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )

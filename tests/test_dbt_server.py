@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import dbt_args
 
 from clusterscore import dbt_server
 from clusterscore.settings import DBT_PROJECT_DIR
@@ -66,12 +67,7 @@ def test_an_interrupt_stops_dbt_in_the_fork(server, tmp_path):
             "show",
             "--inline",
             "select count(*) from range(1000000000000)",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(tmp_path / "target"),
+            *dbt_args(tmp_path / "target"),
         ],
         env={**os.environ, "CLUSTERSCORE_DUCKDB_PATH": str(tmp_path / "interrupted.duckdb")},
         cwd=DBT_PROJECT_DIR,

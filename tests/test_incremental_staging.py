@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import shutil
-import subprocess
 
 import duckdb
 import pytest
-from conftest import own_sample_home
+from conftest import own_sample_home, run_dbt
 
 from clusterscore.audit_store import RunRecord
-from clusterscore.settings import DBT_PROJECT_DIR
 
 pytestmark = pytest.mark.slow
 MODELS = ("base_cvr__company_documents", "stg_cvr__companies", "stg_cvr__participant_roles")
@@ -49,7 +46,6 @@ def change_the_register(path) -> dict[str, int]:
 
 def test_incremental_cvr_staging_equals_a_full_rebuild(tmp_path):
     from clusterscore.refresh import run_refresh
-    from pipelines.project import DBT_EXECUTABLE
 
     with own_sample_home(tmp_path / "night") as (paths, sample, _):
         changes = change_the_register(sample / "cvr" / "virksomhed.jsonl.gz")
@@ -66,25 +62,7 @@ def test_incremental_cvr_staging_equals_a_full_rebuild(tmp_path):
 
         rebuilt = tmp_path / "rebuilt.duckdb"
         shutil.copy(paths.candidate, rebuilt)
-        done = subprocess.run(
-            [
-                DBT_EXECUTABLE,
-                "run",
-                "--full-refresh",
-                "--select",
-                *MODELS,
-                "--project-dir",
-                str(DBT_PROJECT_DIR),
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-                "--target-path",
-                str(tmp_path / "target"),
-            ],
-            env={**os.environ, "CLUSTERSCORE_DUCKDB_PATH": str(rebuilt)},
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+        done = run_dbt("run", "--full-refresh", "--select", *MODELS, database=rebuilt, target=tmp_path / "target")
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
 
         with duckdb.connect(str(paths.candidate), read_only=True) as con:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import shutil
-import subprocess
 
 import duckdb
 import pytest
-from conftest import PARTICIPANT_NAMES_SQL
+from conftest import PARTICIPANT_NAMES_SQL, run_dbt
 
-from clusterscore.settings import DBT_PROJECT_DIR, SAMPLE_DIR
+from clusterscore.settings import SAMPLE_DIR
 from clusterscore.sources import SOURCES
 
 pytestmark = pytest.mark.slow
@@ -142,30 +140,13 @@ def test_the_dbt_unit_tests_pass(refreshed, tmp_path):
     """The nightly build leaves dbt's unit tests out (their inputs are fixtures, so no night's data changes their
     result; dbt advises running them in development and CI). Here they run, every one, on a copy of the refreshed
     warehouse (dbt reads the input models' columns from it)."""
-    from pipelines.project import DBT_EXECUTABLE, dbt_project
+    from pipelines.project import dbt_project
 
     paths, outcome = refreshed
     database = tmp_path / "warehouse.duckdb"
     shutil.copy(paths.candidate, database)
     target = tmp_path / "target"
-    done = subprocess.run(
-        [
-            DBT_EXECUTABLE,
-            "test",
-            "--select",
-            "test_type:unit",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(target),
-        ],
-        env={**os.environ, "CLUSTERSCORE_DUCKDB_PATH": str(database)},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    done = run_dbt("test", "--select", "test_type:unit", database=database, target=target)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     declared = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))["unit_tests"]
     results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
