@@ -134,6 +134,7 @@ def test_a_release_database_is_written_whole_when_its_base_cannot_be_trusted(two
     inputs = release.inputs
     assert may_derive_from(release, inputs)
     assert not may_derive_from(release, {**inputs, "code_sha256": "other code"})
+    assert not may_derive_from(dataclasses.replace(release, inputs={}), {}) and not may_derive_from(release, None)
     assert not may_derive_from(dataclasses.replace(release, database={"derivation": DERIVED_AT_MOST}), inputs)
     tampered = dataclasses.replace(release, files={**release.files, DATABASE_FILE: "0" * 64})
     assert not start_from(tampered, tmp_path / "copy.duckdb") and not (tmp_path / "copy.duckdb").exists()
