@@ -31,6 +31,7 @@ import pandas as pd
 from isal import igzip, isal_zlib
 from pydantic import ValidationError
 
+from clusterscore.file_hashes import file_sha256
 from clusterscore.sources import RawRecord, SourceSpec
 from clusterscore.sources.sql_check import passes_sql, structure_sql
 from clusterscore.warehouse import sql_literal
@@ -149,8 +150,8 @@ class _Unreadable(Exception):
     pass
 
 
-_READ_ERRORS = (OSError, EOFError, isal_zlib.error)  # a gzip file cut short or corrupt: EOFError, BadGzipFile (an
-# OSError) or ISA-L's own error
+# A gzip file cut short or corrupt: EOFError, BadGzipFile (an OSError) or ISA-L's own error.
+_READ_ERRORS = (OSError, EOFError, isal_zlib.error)
 
 
 def _open_source(path: Path):
@@ -347,9 +348,9 @@ def _numbered_chunks(path: Path, folder: Path) -> Iterator[tuple[Path, list[tupl
     """The file's non-blank lines as chunk files of `line number, 0x01, sha256, 0x01, line`, in file order, each
     with the lines DuckDB's reader would refuse (not UTF-8, a 0x01 byte, too long), which go to the model instead.
 
-    Python decompresses and hashes (ISA-L's inflate and OpenSSL's SHA-256 release the GIL, and OpenSSL uses the CPU's SHA
-    instructions: several times DuckDB's sha256), so this runs on a thread beside DuckDB's check of the previous
-    chunk; and DuckDB reads a plain file on both threads, where a gzip file is one thread's work. Lines split and
+    Python decompresses and hashes (ISA-L's inflate and OpenSSL's SHA-256 release the GIL, and OpenSSL uses the
+    CPU's SHA instructions: several times DuckDB's sha256), so this runs on a thread beside DuckDB's check of the
+    previous chunk; and DuckDB reads a plain file on both threads, where a gzip file is one thread's work. Lines split and
     trimmed as `read_lines` does them, so line numbers and hashes are those of record-by-record landing.
 
     The text goes through in reads of `READ_BYTES`, each written to the chunk file at once: buffers that size are
@@ -719,6 +720,8 @@ def land_file(
     fetched_at = fetched_at or dt.datetime.now(dt.UTC)
     ensure_schema(con, spec)
     try:
+        # The same file again is an unchanged source (connectors write the same content as the same bytes: keys
+        # sorted, gzip mtime 0).
         content_sha = file_sha256(path)
     except OSError as exc:
         _read_failed(con, spec, path, source_uri, run_id, fetched_at, exc)
@@ -831,16 +834,6 @@ def record_failed_fetch(con, spec: SourceSpec, source_uri: str, run_id: str, fet
             }
         ],
     )
-
-
-def file_sha256(path: Path) -> str:
-    """The hash of a source file's bytes as fetched: the same file again is an unchanged source. (Connectors write
-    the same content as the same bytes: keys sorted, gzip mtime 0.)"""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _read_failed(con, spec: SourceSpec, path: Path, source_uri: str, run_id: str, fetched_at, exc: Exception):

@@ -12,7 +12,6 @@ mix, and a run that fails anywhere before the rename leaves the published output
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
@@ -23,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from clusterscore.file_hashes import file_sha256
 from clusterscore.settings import Paths
 from clusterscore.warehouse import connect, sql_literal
 
@@ -62,14 +62,10 @@ def keep_releases() -> int:
 
 def file_checksums(folder: Path) -> dict[str, str]:
     """sha256 of every file under `folder`, by path relative to it (the release manifest itself excluded)."""
-    sums = {}
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != RELEASE_FILE):
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        sums[path.relative_to(folder).as_posix()] = digest.hexdigest()
-    return sums
+    return {
+        path.relative_to(folder).as_posix(): file_sha256(path)
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != RELEASE_FILE)
+    }
 
 
 def current_release(paths: Paths) -> Release | None:
@@ -228,12 +224,7 @@ def start_from(base: Release, target: Path) -> bool:
     """Copy `base`'s database to `target` and drop all but what `write_release_tables` brings up to date (its raw
     record versions and the marts kept per run); False (nothing written) when the copy does not match the base's
     manifest."""
-    digest = hashlib.sha256()
-    with (base.folder / DATABASE_FILE).open("rb") as source, target.open("wb") as copy:
-        for block in iter(lambda: source.read(1 << 20), b""):
-            digest.update(block)
-            copy.write(block)
-    if digest.hexdigest() != base.files[DATABASE_FILE]:
+    if file_sha256(base.folder / DATABASE_FILE, copy_to=target) != base.files[DATABASE_FILE]:
         target.unlink()
         return False
     with connect(target) as con:
@@ -331,9 +322,10 @@ def _kept_alike(con, schema: str, table: str, rows: str) -> bool:
 
 def _bring_up_to_date(con, table: str) -> dict:
     """The previous release's raw.`table` made equal to a whole write (national: 0.7 s with nothing new, 1.3 s with
-    1,000 versions added and 500 changed, against 6-7 s written whole): versions no evidence names any more dropped, newly named ones added (their published
-    form from the store, as a whole write takes it), and what landing changes in a stored version
-    (`MUTABLE_RAW_COLUMNS`) taken from the warehouse. A version's other columns are fixed by its content."""
+    1,000 versions added and 500 changed, against 6-7 s written whole): versions no evidence names any more
+    dropped, newly named ones added (their published form from the store, as a whole write takes it), and what
+    landing changes in a stored version (`MUTABLE_RAW_COLUMNS`) taken from the warehouse. A version's other columns
+    are fixed by its content."""
     from clusterscore.landing import MUTABLE_RAW_COLUMNS
 
     same_version = "kept.batch_id = fresh.batch_id and kept.record_key = fresh.record_key"
