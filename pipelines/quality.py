@@ -23,12 +23,16 @@ def build_gx_check(suite: str, asset_key: list[str], notes: str) -> dg.AssetChec
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
         with warehouse.connect(read_only=True) as con:
-            frame = suite_frame(con, suite)
-        rows = fingerprint(suite, frame)
-        reused = reusable_outcome(warehouse.paths, suite, rows)
+            rows = fingerprint(con, suite)
+            reused = reusable_outcome(warehouse.paths, suite, rows.fingerprint)
+            # A profile suite validates the profile it was fingerprinted by; another suite reads its rows only to
+            # validate them.
+            frame = rows.profile
+            if frame is None and reused is None:
+                frame = suite_frame(con, suite)
         if reused is None:
             outcome, validated_in = validate(suite, frame), context.run.run_id
-            keep_pass(warehouse.paths, suite, rows, validated_in, outcome)
+            keep_pass(warehouse.paths, suite, rows.fingerprint, validated_in, outcome)
         else:
             outcome, validated_in = reused
         result = outcome.result if reused is None else {**outcome.result, "clusterscore_reused_from_run": validated_in}
@@ -40,9 +44,9 @@ def build_gx_check(suite: str, asset_key: list[str], notes: str) -> dg.AssetChec
             description=outcome.summary() + same_rows,
             metadata={
                 "validated_in_run": validated_in,
-                "rows_fingerprint": rows,
-                # A profile suite validates one row that describes the whole table: report the table's rows.
-                "rows_validated": int(frame["row_count"].iloc[0]) if "row_count" in frame else len(frame),
+                "rows_fingerprint": rows.fingerprint,
+                # A profile suite validates one row that describes the whole table: the table's rows are reported.
+                "rows_validated": rows.count,
                 "expectations": outcome.evaluated,
                 "failed": outcome.failed,
                 "failures": dg.MetadataValue.json(outcome.failures),

@@ -86,13 +86,14 @@ def dbt_args(target: Path) -> list[str]:
     return ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target)]
 
 
-def run_dbt(*args: str, database: Path, target: Path) -> subprocess.CompletedProcess:
-    """A real dbt command on `database` (the project's profile reads CLUSTERSCORE_DUCKDB_PATH)."""
+def run_dbt(*args: str, database: Path, target: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    """A real dbt command on `database` (the project's profile reads CLUSTERSCORE_DUCKDB_PATH), with `env` added to
+    its environment."""
     from pipelines.project import DBT_EXECUTABLE
 
     return subprocess.run(
         [DBT_EXECUTABLE, *args, *dbt_args(target)],
-        env={**os.environ, "CLUSTERSCORE_DUCKDB_PATH": str(database)},
+        env={**os.environ, "CLUSTERSCORE_DUCKDB_PATH": str(database), **(env or {})},
         capture_output=True,
         text=True,
         timeout=600,

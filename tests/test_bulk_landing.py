@@ -161,6 +161,36 @@ def test_lines_split_across_reads_and_chunks_land_alike(tmp_path, monkeypatch):
     assert max(row[0] for row in [*bulk[1], *bulk[2]]) == len(lines)
 
 
+@pytest.mark.parametrize("read_bytes", [1, 5, 64, 1000, 1 << 20])
+def test_a_line_duckdb_cannot_read_goes_to_the_model_wherever_the_reads_cut_it(tmp_path, monkeypatch, read_bytes):
+    """A byte DuckDB's reader refuses (not UTF-8, a character cut off at the end of the file, 0x01, a carriage
+    return) sends its line to the model, and only that line, however the reader's decompressed reads cut the lines."""
+    from clusterscore import landing
+
+    with gzip.open(SAMPLE_DIR / BULK.sample_file, "rb") as handle:
+        good = [line.rstrip(b"\n") for line in handle][:8]
+    head, tail = good[2][:40], good[2][40:]
+    lines = [
+        good[0],
+        head + b"\xff" + tail,  # not UTF-8 near the start of a long line
+        good[1],
+        good[3][:-30] + b"\x01" + good[3][-30:],  # 0x01 near its end
+        canonical({**orjson.loads(good[4]), "_id": "\u00e6\u00f8\u00e5"}),  # two-byte characters, good
+        good[5][:-2] + b"\xc3" + good[5][-2:],  # a two-byte character cut short, inside the line
+        good[6].replace(b',"', b',\r"', 1),  # a carriage return inside (JSON whitespace: the model lands it)
+        good[7] + b"\xc3",  # the last line ends inside a character
+    ]
+    path = tmp_path / "bad-bytes.jsonl.gz"
+    with gzip.open(path, "wb") as handle:
+        handle.write(b"\n".join(lines))
+    monkeypatch.setattr(landing, "READ_BYTES", read_bytes)
+    refused = [n for _, lines in landing._numbered_chunks(path, tmp_path) for n, _ in lines]
+    assert refused == [2, 4, 6, 7, 8]
+    bulk, by_record = land_both(tmp_path, path)
+    assert bulk == by_record
+    assert {row[0] for row in bulk[1]} >= {1, 3, 5, 7}
+
+
 # A document with no company, and a CVR number whose last digit is a full-width nine (Python's isdigit says yes).
 FULLWIDTH_NINE = "\uff19"
 

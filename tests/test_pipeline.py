@@ -158,6 +158,52 @@ def test_the_dbt_unit_tests_pass(refreshed, tmp_path):
         assert not [r for r in json.load(handle)["results"] if r["unique_id"].startswith("unit_test.")]
 
 
+def test_the_evidence_tests_read_the_run_being_built_only(refreshed, tmp_path):
+    """The evidence mart gains a run's links every run; its tests read the run being built (an earlier run's links
+    were tested by their run and never change, and may name raw versions pruned since). A duplicate or a dangling
+    link of an earlier run passes; the same in this run fails."""
+    paths, outcome = refreshed
+    database = tmp_path / "warehouse.duckdb"
+    shutil.copy(paths.candidate, database)
+    mart = "marts.fct_indicator_evidence"
+
+    def broken(run_id: str) -> None:
+        """A copy of one of the run's links twice over, with the id of `run_id`, and one naming no raw record."""
+        with duckdb.connect(str(database)) as con:
+            copied = "* replace (? || '/dup' as indicator_evidence_id, ? as run_id)"
+            for _ in range(2):
+                con.execute(
+                    f"insert into {mart} select {copied} from {mart} where run_id = ? limit 1",
+                    [run_id, run_id, outcome.run_id],
+                )
+            con.execute(
+                f"insert into {mart} select * replace (? || '/gone' as indicator_evidence_id, ? as run_id, "
+                f"'no-such-hash' as record_hash) from {mart} where run_id = ? limit 1",
+                [run_id, run_id, outcome.run_id],
+            )
+
+    def evidence_tests(run_id: str) -> dict[str, str]:
+        target = tmp_path / f"target-{run_id}"
+        done = run_dbt(
+            "test",
+            "--select",
+            "fct_indicator_evidence",
+            database=database,
+            target=target,
+            env={"CLUSTERSCORE_RUN_ID": run_id},
+        )
+        results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+        assert done.returncode == (1 if any(r["status"] == "fail" for r in results) else 0), done.stdout[-2000:]
+        return {r["unique_id"].split(".")[2]: r["status"] for r in results}
+
+    broken("an-earlier-run")
+    assert set(evidence_tests(outcome.run_id).values()) == {"pass"}
+    broken(outcome.run_id)
+    statuses = evidence_tests(outcome.run_id)
+    assert statuses["unique_fct_indicator_evidence_indicator_evidence_id"] == "fail"
+    assert statuses["assert_evidence_links_resolve"] == "fail"
+
+
 def test_each_scoring_model_carries_its_row_count_columns_and_dagster_dbts_own_lineage(refreshed):
     """Row counts and columns are read from DuckDB and the lineage from one sqlglot parse per model
     (pipelines/dbt_metadata.py); the lineage is the same as dagster-dbt's own, which asks column by column."""

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-import numpy as np
-import pandas as pd
+import duckdb
 import pytest
 
 from clusterscore.quality.gx_runner import SuiteOutcome
@@ -15,16 +14,28 @@ from clusterscore.settings import EXPECTATIONS_DIR
 SUITE = "stg_labels__awards"
 
 
+ROWS = [("Gold", 91.5, "a"), ("Silver", None, "b"), (None, 70.0, "c")]
+
+
+def table(rows=ROWS, columns="label_level varchar, score_pct double, label_award_id varchar"):
+    """The suite's relation (staging.stg_labels__awards) holding `rows`, in a DuckDB of its own."""
+    con = duckdb.connect()
+    con.execute("create schema staging")
+    con.execute(f"create table staging.stg_labels__awards ({columns})")
+    if rows:
+        marks = ", ".join("?" * len(rows[0]))
+        con.executemany(f"insert into staging.stg_labels__awards values ({marks})", rows)
+    return con
+
+
+def rows_of(rows=ROWS, **kwargs) -> str:
+    with table(rows, **kwargs) as con:
+        return fingerprint(con, SUITE).fingerprint
+
+
 @pytest.fixture
-def rows() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "cvr_number": ["12345674", "23456789", None],
-            "level": ["Gold", "Silver", "Bronze"],
-            "awarded_on": pd.to_datetime(["2024-01-02", "2025-03-04", None]),
-            "members": [1.5, np.nan, 3.0],
-        }
-    )
+def rows() -> str:
+    return rows_of()
 
 
 def outcome(success: bool) -> SuiteOutcome:
@@ -32,51 +43,58 @@ def outcome(success: bool) -> SuiteOutcome:
 
 
 def test_the_fingerprint_is_that_of_the_rows_whatever_their_order(rows):
-    assert fingerprint(SUITE, rows) == fingerprint(SUITE, rows.iloc[::-1].reset_index(drop=True))
-    assert fingerprint(SUITE, rows) == fingerprint(SUITE, rows.copy())
-    assert fingerprint(SUITE, rows) != fingerprint("raw_label_awards", rows)  # another suite
+    assert rows_of(ROWS[::-1]) == rows == rows_of(list(ROWS))
+    with table() as con:
+        assert fingerprint(con, SUITE).count == 3
 
 
 def test_any_changed_value_type_or_row_changes_the_fingerprint(rows):
-    seen = {fingerprint(SUITE, rows)}
-    changed = rows.copy()
-    changed.loc[1, "level"] = "Gold"
+    seen = {rows}
     variants = [
-        changed,
-        rows.assign(members=rows["members"].fillna(0)),  # a null that became a value
-        rows.assign(cvr_number=rows["cvr_number"].astype("category")),  # same values, another type
-        rows.rename(columns={"level": "label"}),
-        rows.iloc[:2],  # a row less
-        pd.concat([rows, rows.iloc[:1]], ignore_index=True),  # a row twice: a multiset, not a set
-        rows.iloc[:, :3],  # a column less
+        [("Gold", 91.5, "a"), ("Gold", None, "b"), (None, 70.0, "c")],  # a value
+        [("Gold", 91.5, "a"), ("Silver", 0.0, "b"), (None, 70.0, "c")],  # a null that became a value
+        ROWS[:2],  # a row less
+        [*ROWS, ROWS[0]],  # a row twice: a multiset, not a set
+        [("Gold", 91.5, "a"), ("Silver", None, "b"), (None, 70.0, "d")],  # the last column
+        [],  # no rows
     ]
-    for variant in variants:
-        seen.add(fingerprint(SUITE, variant))
-    assert len(seen) == 1 + len(variants)
+    seen |= {rows_of(variant) for variant in variants}
+    # The same values as another type (a fixed-point score).
+    seen.add(rows_of(columns="label_level varchar, score_pct decimal(5, 1), label_award_id varchar"))
+    # A column the suite does not read changes nothing.
+    assert (
+        rows_of(
+            [(*r, "x") for r in ROWS],
+            columns="label_level varchar, score_pct double, label_award_id varchar, other varchar",
+        )
+        == rows
+    )
+    assert len(seen) == 2 + len(variants)
 
 
 def test_list_cells_are_fingerprinted_by_their_items():
-    frame = pd.DataFrame({"gates": [np.array(["pass", "fail"]), ["pass"], None]})
-    same = pd.DataFrame({"gates": [["pass", "fail"], np.array(["pass"]), None]})
-    other = pd.DataFrame({"gates": [["fail", "pass"], ["pass"], None]})
-    assert fingerprint(SUITE, frame) == fingerprint(SUITE, same) != fingerprint(SUITE, other)
+    columns = "label_level varchar[], score_pct double, label_award_id varchar"
+    one = rows_of([(["pass", "fail"], 1.0, "a"), (["pass"], 2.0, "b")], columns=columns)
+    same = rows_of([(["pass"], 2.0, "b"), (["pass", "fail"], 1.0, "a")], columns=columns)
+    other = rows_of([(["fail", "pass"], 1.0, "a"), (["pass"], 2.0, "b")], columns=columns)
+    assert one == same != other
 
 
-def test_a_changed_suite_file_changes_the_fingerprint(rows, tmp_path, monkeypatch):
+def test_a_changed_suite_file_changes_the_fingerprint(tmp_path, monkeypatch):
     suites = tmp_path / "expectations"
     shutil.copytree(EXPECTATIONS_DIR, suites)
     monkeypatch.setenv("CLUSTERSCORE_EXPECTATIONS_DIR", str(suites))
-    before = fingerprint(SUITE, rows)
+    before = rows_of()
     path = suites / f"{SUITE}.json"
     path.write_text(path.read_text().replace('"meta"', '"meta" ', 1))
-    assert fingerprint(SUITE, rows) != before
+    assert rows_of() != before
 
 
 def test_only_a_pass_is_kept_and_reused_for_the_same_fingerprint_unless_everything_is_rechecked(
     home, rows, monkeypatch
 ):
     monkeypatch.delenv("CLUSTERSCORE_ALWAYS_RESCORE")
-    same, other = fingerprint(SUITE, rows), fingerprint(SUITE, rows.iloc[:2])
+    same, other = rows, rows_of(ROWS[:2])
     keep_pass(home, SUITE, same, "run-failed", outcome(False))
     assert reusable_outcome(home, SUITE, same) is None  # a failure is never reused
 
@@ -97,3 +115,29 @@ def test_only_a_pass_is_kept_and_reused_for_the_same_fingerprint_unless_everythi
     kept = home.gx_root / "reuse" / f"{SUITE}.json"
     kept.write_text(kept.read_text()[:40])  # a file cut short: no reuse, no error
     assert reusable_outcome(home, SUITE, other) is None
+
+
+def test_a_profile_suite_is_fingerprinted_by_its_profile_and_validates_that(tmp_path):
+    """A profile suite (national CVR) validates one row describing the table: the fingerprint is that row's, and
+    the row comes back with it, so a check that validates does not profile the table twice."""
+    import gzip
+
+    from clusterscore.landing import land_file
+    from clusterscore.settings import SAMPLE_DIR
+    from clusterscore.sources import SOURCES
+
+    with gzip.open(SAMPLE_DIR / SOURCES["cvr_companies"].sample_file, "rb") as handle:
+        lines = [line for line in handle][:6]
+
+    def landed(count: int) -> str:
+        path = tmp_path / f"cvr-{count}.jsonl.gz"
+        with gzip.open(path, "wb") as handle:
+            handle.writelines(lines[:count])
+        with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+            batch = land_file(con, SOURCES["cvr_companies"], path, "file:test", run_id=f"run-{count}")
+            rows = fingerprint(con, "raw_cvr_companies")
+        assert rows.profile is not None and len(rows.profile) == 1 and rows.count == batch.landed > 0
+        return rows.fingerprint
+
+    first = landed(6)
+    assert landed(4) != first

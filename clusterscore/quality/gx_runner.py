@@ -207,19 +207,31 @@ def suite_frame(con, suite: str) -> pd.DataFrame:
         if len(frame) != 1:
             raise ValueError(f"suite {suite}: a profile is one row, the query gave {len(frame)}")
         return frame
-    derived: dict = spec.get("derived", {})
-    if "relation" in spec:
-        wanted = [c for c in suite_columns(suite) if c not in derived]
-        wanted += [src for rule in derived.values() for src in rule.values() if src not in wanted]
-        frame = con.execute(f"select {', '.join(wanted)} from {spec['relation']}").df()
-    else:
-        frame = con.execute(spec["query"]).df()
-    for column, rule in derived.items():
+    frame = con.execute(suite_rows_sql(suite)).df()
+    for column, rule in spec.get("derived", {}).items():
         ((kind, source_column),) = rule.items()
         if kind != "cvr_checksum":
             raise ValueError(f"suite {suite}: unknown derived column rule {kind!r}")
         frame[column] = [None if v is None or v != v else is_valid_cvr(str(v)) for v in frame[source_column]]
     return frame
+
+
+def is_profile_suite(suite: str) -> bool:
+    return "profile" in load_suite_spec(suite)["meta"]["clusterscore"]
+
+
+def suite_rows_sql(suite: str) -> str:
+    """The SQL of the rows a suite validates, before the columns `derived` adds: the columns it reads of its
+    `relation`, its `query`, or for a profile suite the rows it profiles."""
+    spec = load_suite_spec(suite)["meta"]["clusterscore"]
+    if "profile" in spec:
+        return spec["profile"]["rows"]  # the rows it profiles; the suite validates the profile (`profile_query`)
+    if "relation" in spec:
+        derived: dict = spec.get("derived", {})
+        wanted = [c for c in suite_columns(suite) if c not in derived]
+        wanted += [src for rule in derived.values() for src in rule.values() if src not in wanted]
+        return f"select {', '.join(wanted)} from {spec['relation']}"
+    return spec["query"]
 
 
 def profile_query(suite: str) -> str:
