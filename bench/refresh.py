@@ -285,9 +285,11 @@ def dbt_profile(home: Path, run_id: str, top: int) -> dict:
             kind, name = parts[0], ".".join(parts[2:-1] if kind_has_hash(parts) else parts[2:])
             by_type.setdefault(kind, []).append(result["execution_time"] or 0.0)
             nodes.append((result["execution_time"] or 0.0, step, kind, name, result["status"]))
+        reused = folder / step / "reused.json"  # the nodes left out as they were for the release (dbt_reuse.py)
         steps[step] = {
             "elapsed": results.get("elapsed_time"),
             "by_type": {kind: {"count": len(times), "seconds": sum(times)} for kind, times in sorted(by_type.items())},
+            "reused": len(json.loads(reused.read_text(encoding="utf-8"))["unique_ids"]) if reused.exists() else 0,
         }
     slowest = [
         {"seconds": round(seconds, 2), "step": step, "type": kind, "name": name, "status": status}
@@ -394,7 +396,8 @@ def describe_run(args, child: ChildRun, profile: dict, log: Path) -> dict:
         step_seconds = next((s["seconds"] for s in steps if s["step"] == step), None)
         kinds = ", ".join(f"{n['count']} {kind}s {n['seconds']:,.1f} s" for kind, n in figures["by_type"].items())
         wrapper = f" of the step's {step_seconds:,.1f} s" if step_seconds is not None else ""
-        print(f"   dbt {step}: dbt's own elapsed {figures['elapsed'] or 0:,.1f} s{wrapper}; nodes: {kinds}")
+        reused = f"; {figures['reused']} nodes not built again (as for the release)" if figures["reused"] else ""
+        print(f"   dbt {step}: dbt's own elapsed {figures['elapsed'] or 0:,.1f} s{wrapper}; nodes: {kinds}{reused}")
     if dbt["slowest"]:
         print("   slowest dbt nodes:")
         for node in dbt["slowest"]:

@@ -120,6 +120,8 @@ def prepare_candidate(paths: Paths) -> None:
                 con.execute(f"drop table raw.{table}")
             con.execute("delete from meta.batches")
             con.execute("delete from meta.fetches")
+            # No staging is published: nothing of it may be taken as built (clusterscore/dbt_reuse.py).
+            con.execute("drop table if exists meta.dbt_builds")
     if not paths.candidate.exists():
         return
     with connect(paths.candidate) as con:
@@ -267,7 +269,8 @@ def write_release_tables(candidate: Path, target: Path, as_received: Path | None
         try:
             tables = con.execute(
                 "select schema_name, table_name, comment from duckdb_tables() where database_name = "
-                "current_database() and schema_name <> 'staging' and (schema_name = 'raw') = ? order by all",
+                "current_database() and schema_name <> 'staging' and (schema_name = 'raw') = ? "
+                "and (schema_name, table_name) <> ('meta', 'dbt_builds') order by all",
                 [raw],
             ).fetchall()
             for schema, table, comment in tables:

@@ -74,12 +74,12 @@ def run_inputs(con) -> dict:
     }
 
 
-def unchanged_release(paths: Paths, con) -> str | None:
-    """The run id of the current release when this run's inputs are exactly its inputs (and rescoring is not
-    forced); None when the run must score."""
+def unchanged_release(paths: Paths, inputs: dict) -> str | None:
+    """The run id of the current release when this run's inputs (`run_inputs`) are exactly its inputs (and
+    rescoring is not forced); None when the run must score."""
     if always_rescore():
         return None
     release = current_release(paths)
     if release is None or release.inputs is None:
         return None
-    return release.run_id if release.inputs == run_inputs(con) else None
+    return release.run_id if release.inputs == inputs else None

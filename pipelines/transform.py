@@ -1,15 +1,20 @@
 """dbt models as Dagster assets. The translator gives keys and groups by layer, so the asset graph reads
 raw -> staging -> intermediate -> marts, and dbt tests become asset checks."""
 
+import graphlib
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_dbt.asset_utils import get_asset_check_key_for_test, get_manifest_and_translator_from_dbt_assets
 
 from clusterscore.audit_store import RunRecord
-from clusterscore.run_inputs import UNCHANGED_RECORD, unchanged_release
+from clusterscore.dbt_reuse import last_built_by, note_build, reusable_nodes
+from clusterscore.publish import current_release
+from clusterscore.run_inputs import UNCHANGED_RECORD, always_rescore, run_inputs, unchanged_release
 from pipelines.dbt_metadata import with_table_metadata
 from pipelines.project import dbt_project, seed_partial_parse
 from pipelines.resources import Warehouse
@@ -41,25 +46,119 @@ def dbt_environment(warehouse: Warehouse, run_id: str) -> None:
     os.environ["CLUSTERSCORE_RUN_ID"] = run_id
 
 
-def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
-    """`dbt build` of the selected models: each model's tests run before its children build.
+@dataclass
+class Reused:
+    """The nodes of a dbt step left out of its build, as they were for the current release
+    (clusterscore/dbt_reuse.py), with what stands for them in Dagster."""
 
-    The invocation's manifest and run results go to the run's audit-store record, whether it succeeded or not.
+    release: str | None = None
+    nodes: dict[str, dict] = field(default_factory=dict)  # unique id -> manifest node
+    assets: dict[str, dg.AssetKey] = field(default_factory=dict)  # model or seed -> its asset
+    checks: dict[str, dg.AssetCheckKey] = field(default_factory=dict)  # test -> its check
+
+    def build_args(self, manifest: Mapping[str, Any], step_ids: set[str]) -> list[str]:
+        """--exclude the reused nodes, and --select the step's other tests of a reused node: dbt's "buildable"
+        selection would leave out a test of a node the build leaves out that no node of the build reads."""
+        if not self.nodes:
+            return []
+        tests = [
+            uid
+            for uid in step_ids - set(self.nodes)
+            if uid.startswith("test.") and set(manifest["nodes"][uid]["depends_on"].get("nodes", [])) & set(self.nodes)
+        ]
+        args = ["--exclude", " ".join(_selector(node) for node in self.nodes.values())]
+        return args + (["--select", " ".join(_selector(manifest["nodes"][uid]) for uid in tests)] if tests else [])
+
+    def results(self):
+        """What stands for the reused nodes in Dagster: a materialisation of each model and seed and a passed check
+        for each test, each naming the release they are as in."""
+        said = {"clusterscore/unchanged_since_release": self.release or "", "clusterscore/rebuilt": False}
+        # In the order of their dependencies, as Dagster wants a step's assets.
+        order = graphlib.TopologicalSorter(
+            {uid: set(self.nodes[uid]["depends_on"].get("nodes", [])) & set(self.assets) for uid in self.assets}
+        )
+        for uid in order.static_order():
+            yield dg.MaterializeResult(asset_key=self.assets[uid], metadata={**said, "unique_id": uid})
+        for uid, key in self.checks.items():
+            yield dg.AssetCheckResult(
+                asset_key=key.asset_key,
+                check_name=key.name,
+                passed=True,
+                severity=dg.AssetCheckSeverity.ERROR,
+                description=f"inputs and code as for release {self.release}, which passed it: not run again",
+                metadata={**said, "unique_id": uid},
+            )
+
+
+def _selector(node: Mapping[str, Any]) -> str:
+    return "fqn:" + ".".join(node["fqn"])
+
+
+def step_nodes(context: dg.AssetExecutionContext) -> dict[str, dg.AssetKey | dg.AssetCheckKey]:
+    """The dbt nodes this step builds or tests: each model's and seed's asset, each test's check."""
+    manifest, translator, project = get_manifest_and_translator_from_dbt_assets([context.assets_def])
+    keys, checks = set(context.selected_asset_keys), set(context.selected_asset_check_keys)
+    nodes: dict[str, dg.AssetKey | dg.AssetCheckKey] = {}
+    for uid, node in manifest["nodes"].items():
+        if node["resource_type"] == "test":
+            key = get_asset_check_key_for_test(manifest, translator, uid, project)
+            if key in checks:
+                nodes[uid] = key
+        elif node["resource_type"] in ("model", "seed") and (key := translator.get_asset_key(node)) in keys:
+            nodes[uid] = key
+    return nodes
+
+
+def reused_in_step(context: dg.AssetExecutionContext, warehouse: Warehouse, inputs: dict, nodes: dict) -> Reused:
+    """Of this step's `nodes`, those that come out as they did for the current release (none when
+    CLUSTERSCORE_ALWAYS_RESCORE is set), after noting in the warehouse that this step's code is about to build in
+    it."""
+    step = context.op_def.name
+    with warehouse.connect() as con:
+        built_by = last_built_by(con, step)
+        note_build(con, step, inputs["code_sha256"], context.run.run_id)
+    release = current_release(warehouse.paths)
+    if always_rescore() or release is None:
+        return Reused()
+    manifest, _, _ = get_manifest_and_translator_from_dbt_assets([context.assets_def])
+    reused = Reused(release.run_id)
+    for uid in reusable_nodes(manifest, inputs, release.inputs, built_by) & set(nodes):
+        reused.nodes[uid] = manifest["nodes"][uid]
+        (reused.checks if uid.startswith("test.") else reused.assets)[uid] = nodes[uid]
+    return reused
+
+
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse, inputs: dict):
+    """`dbt build` of the selected models: each model's tests run before its children build. The nodes whose inputs
+    and code are the current release's are left out and reported as they were (`reused_in_step`).
+
+    The invocation's manifest and run results go to the run's audit-store record, whether it succeeded or not, with
+    the nodes left out (`dbt/<step>/reused.json`).
     """
     dbt_environment(warehouse, context.run.run_id)
+    nodes = step_nodes(context)
+    reused = reused_in_step(context, warehouse, inputs, nodes)
+    manifest, _, _ = get_manifest_and_translator_from_dbt_assets([context.assets_def])
+    record = RunRecord(warehouse.paths, context.run.run_id)
+    record.write_json(
+        f"dbt/{context.op_def.name}/reused.json", {"release": reused.release, "unique_ids": sorted(reused.nodes)}
+    )
     # "buildable": a test runs in the step that builds the last of its parents (a test across both steps,
     # such as the evidence links against raw, waits for the scoring step). Unit tests are left out: their inputs
     # are fixtures, so a night's data cannot change their result; dbt advises running them in development and CI
     # only, and tests/test_pipeline.py runs them.
     build_args = ["build", "--indirect-selection", "buildable", "--exclude-resource-type", "unit_test"]
+    build_args += reused.build_args(manifest, set(nodes))
     target = warehouse.paths.dbt_target
     seed_partial_parse(target)
     (target / "run_results.json").unlink(missing_ok=True)  # the record keeps this step's results, not the last
+    # First what stands for the reused nodes: they read only reused nodes, and Dagster wants a step's assets in
+    # the order of their dependencies.
+    yield from reused.results()
     invocation = dbt.cli(build_args, context=context, target_path=target)
     try:
         yield from with_table_metadata(invocation, warehouse, column_lineage=context.op_def.name == "dbt_scoring")
     finally:
-        record = RunRecord(warehouse.paths, context.run.run_id)
         for artefact in ("manifest.json", "run_results.json"):
             if (invocation.target_path / artefact).exists():
                 record.keep_file(f"dbt/{context.op_def.name}/{artefact}", invocation.target_path / artefact, True)
@@ -81,12 +180,13 @@ def dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehous
     """Reference seeds and staging models, with their dbt tests; nothing when the run's inputs are those of the
     current release (clusterscore/run_inputs.py): then no output, so scoring and publishing are skipped too."""
     with warehouse.connect(read_only=True) as con:
-        release = unchanged_release(warehouse.paths, con)
+        inputs = run_inputs(con)
+        release = unchanged_release(warehouse.paths, inputs)
     if release is not None:
         context.log.info(f"nothing to score: the batches, code and as-of date are those of release {release}")
         RunRecord(warehouse.paths, context.run.run_id).write_json(UNCHANGED_RECORD, {"release": release})
         return
-    yield from _build(context, dbt, warehouse)
+    yield from _build(context, dbt, warehouse, inputs)
 
 
 @dbt_assets(
@@ -98,4 +198,6 @@ def dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehous
 )
 def dbt_scoring(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
     """The rulebook, the intermediate scoring models and the marts, with their dbt tests and unit tests."""
-    yield from _build(context, dbt, warehouse)
+    with warehouse.connect(read_only=True) as con:
+        inputs = run_inputs(con)
+    yield from _build(context, dbt, warehouse, inputs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
 import shutil
 import subprocess
@@ -23,8 +25,9 @@ PARTICIPANT_NAMES_SQL = """
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-# Tests refresh the same sample again and again and expect each run to score; the one test of a run with nothing
-# new to score (tests/test_unchanged_inputs.py) removes this.
+# Tests refresh the same sample again and again and expect each run to score and build everything; the tests of
+# a run with nothing new to score and of what a run reuses (tests/test_unchanged_inputs.py, test_dbt_reuse.py,
+# test_quality_reuse.py) remove this.
 os.environ["CLUSTERSCORE_ALWAYS_RESCORE"] = "1"
 
 
@@ -98,3 +101,29 @@ def run_dbt(*args: str, database: Path, target: Path, env: dict | None = None) -
         text=True,
         timeout=600,
     )
+
+
+def change_the_register(path) -> dict[str, int]:
+    """Three companies lose a participant relation, three report more employees, and one is gone. The other lines
+    stay byte for byte (a record's hash is of the line as received)."""
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        lines = [line for line in handle if line.strip()]
+    companies = {}  # line number -> company, for the documents that land (the sample also holds broken ones)
+    for number, line in enumerate(lines):
+        company = json.loads(line).get("_source", {}).get("Vrvirksomhed") or {}
+        if isinstance(company.get("cvrNummer"), int):
+            companies[number] = company
+    with_roles = [n for n, c in companies.items() if len(c.get("deltagerRelation") or []) > 1][:3]
+    with_employment = [n for n, c in companies.items() if c.get("aarsbeskaeftigelse") and n not in with_roles][:3]
+    for number in with_roles:
+        companies[number]["deltagerRelation"].pop()
+    for number in with_employment:
+        companies[number]["aarsbeskaeftigelse"][-1]["antalAnsatte"] += 7
+    for number in with_roles + with_employment:
+        document = json.loads(lines[number])
+        document["_source"]["Vrvirksomhed"] = companies[number] | {"sidstOpdateret": "2026-11-28T21:00:00.000+01:00"}
+        lines[number] = json.dumps(document, ensure_ascii=False) + "\n"
+    gone = max(set(companies) - set(with_roles) - set(with_employment))
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.writelines(line for number, line in enumerate(lines) if number != gone)
+    return {"changed": len(with_roles) + len(with_employment), "gone": str(companies[gone]["cvrNummer"])}
