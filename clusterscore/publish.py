@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from clusterscore.evidence_links import LINKS, MUTABLE_LINK_COLUMNS, convert_per_run_rows, undo_runs
 from clusterscore.file_hashes import file_sha256
 from clusterscore.settings import Paths
 from clusterscore.warehouse import connect, sql_literal
@@ -93,14 +94,23 @@ def published_run_ids(paths: Paths) -> set[str]:
 
 
 def per_run_mart_tables(con) -> list[str]:
-    """The marts kept per run (they have a run_id column): the rows a run publishes."""
+    """The marts kept per run (tables with a run_id column): the rows a run publishes. (The evidence links are
+    kept per range of runs: clusterscore/evidence_links.py.)"""
     return [
         table
         for (table,) in con.execute(
-            "select table_name from information_schema.columns "
-            "where table_schema = 'marts' and column_name = 'run_id' and table_catalog = current_database()"
+            "select table_name from duckdb_columns() join duckdb_tables() using (database_name, schema_name, "
+            "table_name) where schema_name = 'marts' and column_name = 'run_id' "
+            "and database_name = current_database()"
         ).fetchall()
     ]
+
+
+def forget_runs(con, run_ids: list[str]) -> None:
+    """Take `run_ids` out of the marts kept across runs: their rows, and their evidence links."""
+    for table in per_run_mart_tables(con):
+        con.execute(f"delete from marts.{table} where list_contains(?, run_id)", [run_ids])
+    undo_runs(con, run_ids)
 
 
 def prepare_candidate(paths: Paths) -> None:
@@ -126,12 +136,18 @@ def prepare_candidate(paths: Paths) -> None:
         return
     with connect(paths.candidate) as con:
         con.execute(RELEASES_DDL)
-        for table in per_run_mart_tables(con):
-            con.execute(f"delete from marts.{table} where run_id not in (select run_id from meta.releases)")
+        convert_per_run_rows(con)  # a warehouse of older code: its evidence, one row per run and link
+        published = {run_id for (run_id,) in con.execute("select run_id from meta.releases").fetchall()}
+        ran = {
+            run_id
+            for table in per_run_mart_tables(con)
+            for (run_id,) in con.execute(f"select distinct run_id from marts.{table}").fetchall()
+        }
+        forget_runs(con, sorted(ran - published))
 
 
 EVIDENCE_NAMED = (
-    "rowid in (select r.rowid from raw.{table} as r where exists (select 1 from marts.fct_indicator_evidence as e "
+    f"rowid in (select r.rowid from raw.{{table}} as r where exists (select 1 from {LINKS} as e "
     "where e.source_name = '{table}' and e.batch_id = r.batch_id and e.record_key = r.record_key))"
 )
 
@@ -224,13 +240,13 @@ def may_derive_from(release: Release, inputs: dict | None) -> bool:
 
 def start_from(base: Release, target: Path) -> bool:
     """Copy `base`'s database to `target` and drop all but what `write_release_tables` brings up to date (its raw
-    record versions and the marts kept per run); False (nothing written) when the copy does not match the base's
+    record versions, the marts kept per run and the evidence links); False (nothing written) when the copy does not match the base's
     manifest."""
     if file_sha256(base.folder / DATABASE_FILE, copy_to=target) != base.files[DATABASE_FILE]:
         target.unlink()
         return False
     with connect(target) as con:
-        kept = {("marts", table) for table in per_run_mart_tables(con)}
+        kept = {("marts", table) for table in per_run_mart_tables(con)} | {tuple(LINKS.split("."))}
         for schema, table in con.execute(
             "select schema_name, table_name from duckdb_tables() where schema_name <> 'raw'"
         ).fetchall():
@@ -281,9 +297,11 @@ def write_release_tables(candidate: Path, target: Path, as_received: Path | None
                     # register) are never read (national CVR: 0.8 s instead of 6 s).
                     rows += f" where {EVIDENCE_NAMED.format(table=table)}"
                 rows = _without_personal_names(schema, table, rows)
-                derivable = schema == "raw" or (schema, table) in per_run
+                links = f"{schema}.{table}" == LINKS
+                derivable = schema == "raw" or (schema, table) in per_run or links
                 if derivable and _kept_alike(con, schema, table, rows):
-                    done[f"{schema}.{table}"] = (_bring_up_to_date if raw else _copy_new_runs)(con, table)
+                    bring = _bring_up_to_date if raw else _sync_links if links else _copy_new_runs
+                    done[f"{schema}.{table}"] = bring(con, table)
                 else:
                     con.execute(f"create or replace table release.{schema}.{table} as {rows}")
                     if derivable:
@@ -301,16 +319,45 @@ def write_release_tables(candidate: Path, target: Path, as_received: Path | None
                     "received beside the audit records (audit/as_received.duckdb, not published).'"
                 )
             for schema, table, column, comment in con.execute(
-                "select schema_name, table_name, column_name, comment from duckdb_columns() where database_name = "
-                "current_database() and schema_name <> 'staging' and (schema_name = 'raw') = ? and comment is not null",
+                "select schema_name, table_name, c.column_name, c.comment from duckdb_columns() as c "
+                "join duckdb_tables() using (database_name, schema_name, table_name) where database_name = "
+                "current_database() and schema_name <> 'staging' and (schema_name = 'raw') = ? "
+                "and c.comment is not null",
                 [raw],
             ).fetchall():
                 con.execute(f'comment on column release.{schema}.{table}."{column}" is {sql_literal(comment)}')
+            views = [] if raw else _mart_views(con)
         finally:
             con.execute("detach release")
             if raw:
                 con.execute("detach as_received")
+    if views:  # on the release's own connection: a view names its tables in the database it is read from
+        with connect(target) as release:
+            for statement in views:
+                release.execute(statement)
     return done
+
+
+def _mart_views(con) -> list[str]:
+    """The statements that make the candidate's views of the marts (fct_indicator_evidence), with their comments,
+    in a release: its database file has the candidate's name, so the tables they name are its own."""
+    statements = []
+    for view, sql, comment in con.execute(
+        "select view_name, sql, comment from duckdb_views() where database_name = current_database() "
+        "and schema_name = 'marts' and not internal order by view_name"
+    ).fetchall():
+        statements.append(sql.replace("CREATE VIEW", "CREATE OR REPLACE VIEW", 1))
+        if comment:
+            statements.append(f"comment on view marts.{view} is {sql_literal(comment)}")
+        statements += [
+            f'comment on column marts.{view}."{column}" is {sql_literal(text)}'
+            for column, text in con.execute(
+                "select column_name, comment from duckdb_columns() where database_name = current_database() "
+                "and schema_name = 'marts' and table_name = ? and comment is not null",
+                [view],
+            ).fetchall()
+        ]
+    return statements
 
 
 def _kept_alike(con, schema: str, table: str, rows: str) -> bool:
@@ -333,7 +380,7 @@ def _bring_up_to_date(con, table: str) -> dict:
 
     same_version = "kept.batch_id = fresh.batch_id and kept.record_key = fresh.record_key"
     (dropped,) = con.execute(
-        f"delete from release.raw.{table} as kept where not exists (select 1 from marts.fct_indicator_evidence "
+        f"delete from release.raw.{table} as kept where not exists (select 1 from {LINKS} "
         f"as evidence where evidence.source_name = '{table}' and evidence.batch_id = kept.batch_id "
         "and evidence.record_key = kept.record_key)"
     ).fetchone()
@@ -355,12 +402,37 @@ def _bring_up_to_date(con, table: str) -> dict:
             "raw", table, f"from {by_row_id(f'raw.{table}')}", by_row_id(f"as_received.raw.{table}")
         )
         con.execute(f"insert into release.raw.{table} by name {rows}")
+    updated = _update_changed(con, f"release.raw.{table}", f"raw.{table}", same_version, MUTABLE_RAW_COLUMNS)
+    return {"dropped": dropped, "added": added, "updated": updated}
+
+
+def _update_changed(con, kept: str, fresh: str, same_row: str, columns) -> int:
+    """Sets `columns` of the rows of `kept` (aliased kept) to those of the same row in `fresh` (aliased fresh) where
+    any differs; returns how many rows changed."""
     (updated,) = con.execute(
-        f"update release.raw.{table} as kept set {', '.join(f'{c} = fresh.{c}' for c in MUTABLE_RAW_COLUMNS)} "
-        f"from raw.{table} as fresh where {same_version} and ("
-        + " or ".join(f"kept.{c} is distinct from fresh.{c}" for c in MUTABLE_RAW_COLUMNS)
+        f"update {kept} as kept set {', '.join(f'{c} = fresh.{c}' for c in columns)} "
+        f"from {fresh} as fresh where {same_row} and ("
+        + " or ".join(f"kept.{c} is distinct from fresh.{c}" for c in columns)
         + ")"
     ).fetchone()
+    return updated
+
+
+def _sync_links(con, table: str) -> dict:
+    """The previous release's evidence links (clusterscore/evidence_links.py) made equal to a whole write: the
+    intervals no longer kept dropped, the new ones added, and the closing of those closed since updated (national:
+    ~1 % of the 1.2 million a night, not all of them)."""
+    fresh, kept = f"marts.{table}", f"release.marts.{table}"
+    dropped, added = _drop_and_add(
+        con,
+        kept,
+        fresh,
+        f"evidence_interval_id not in (select evidence_interval_id from {fresh})",
+        f"evidence_interval_id not in (select evidence_interval_id from {kept})",
+    )
+    updated = _update_changed(
+        con, kept, fresh, "kept.evidence_interval_id = fresh.evidence_interval_id", MUTABLE_LINK_COLUMNS
+    )
     return {"dropped": dropped, "added": added, "updated": updated}
 
 
@@ -377,14 +449,16 @@ def _copy_new_runs(con, table: str) -> dict:
         where fresh.row_count is distinct from kept.row_count
         """
     )
-    (dropped,) = con.execute(
-        f"delete from release.marts.{table} where run_id in (select run_id from runs_to_copy)"
-    ).fetchone()
-    (added,) = con.execute(
-        f"insert into release.marts.{table} by name "
-        f"select * from marts.{table} where run_id in (select run_id from runs_to_copy)"
-    ).fetchone()
+    in_runs = "run_id in (select run_id from runs_to_copy)"
+    dropped, added = _drop_and_add(con, f"release.marts.{table}", f"marts.{table}", in_runs, in_runs)
     return {"dropped": dropped, "added": added}
+
+
+def _drop_and_add(con, kept: str, fresh: str, drop_where: str, add_where: str) -> tuple[int, int]:
+    """Deletes the rows of `kept` that meet `drop_where`, then copies those of `fresh` that meet `add_where`."""
+    (dropped,) = con.execute(f"delete from {kept} where {drop_where}").fetchone()
+    (added,) = con.execute(f"insert into {kept} by name select * from {fresh} where {add_where}").fetchone()
+    return dropped, added
 
 
 WITHHELD = "[withheld on publication: not JSON, so personal names could not be removed; the warehouse keeps it]"

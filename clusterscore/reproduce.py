@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from clusterscore.audit_store import RunRecord, recorded_runs
+from clusterscore.evidence_links import convert_per_run_rows
 from clusterscore.landing import SOURCE_FRESHNESS_VIEW
-from clusterscore.publish import per_run_mart_tables
+from clusterscore.publish import forget_runs
 from clusterscore.settings import DBT_PROJECT_DIR, Paths
 from clusterscore.warehouse import connect
 
@@ -112,8 +113,8 @@ def _roll_back(database: Path, run_id: str, cutoff: str, raw_tables: list[str]) 
         later = [
             r for (r,) in con.execute("select run_id from meta.releases where published_at > ?", [cutoff]).fetchall()
         ]
-        for table in per_run_mart_tables(con):
-            con.execute(f"delete from marts.{table} where run_id = ? or list_contains(?, run_id)", [run_id, later])
+        convert_per_run_rows(con)  # a warehouse of older code: its evidence, one row per run and link
+        forget_runs(con, [run_id, *later])
 
 
 def _project_with_rulebook(workdir: Path, record: RunRecord) -> Path:

@@ -82,6 +82,8 @@ def two_runs(tmp_path_factory, lineage_endpoint):
     from clusterscore.refresh import run_refresh
 
     with own_sample_home(tmp_path_factory.mktemp("history")) as (paths, sample, first):
+        with duckdb.connect(str(paths.candidate), read_only=True) as con:
+            first.evidence = con.execute(f"{EVIDENCE_OF_RUN} order by all", [first.run_id]).fetchall()
         rewrite_jsonl(sample / "clusters" / "submissions.jsonl.gz", fewer_members)
         rewrite_jsonl(sample / "labels" / "label_list.jsonl.gz", lambda r: None if r.get("label") == "BRONZE" else r)
         url, received = lineage_endpoint
@@ -95,6 +97,31 @@ def two_runs(tmp_path_factory, lineage_endpoint):
         yield paths, first, second, received
 
 
+EVIDENCE_OF_RUN = (
+    "select indicator_evidence_id, cluster_org_id, indicator_id, source_name, record_key, record_hash, batch_id "
+    "from marts.fct_indicator_evidence where run_id = ?"
+)
+
+
+def test_a_runs_evidence_links_stay_as_the_run_made_them(two_runs):
+    """Links are kept once per range of runs (clusterscore/evidence_links.py): after a second run that changed
+    some of them, the first run still has exactly the links it had, in the warehouse and in the release."""
+    paths, first, second, _ = two_runs
+    for database in (paths.candidate, paths.published_db):
+        with duckdb.connect(str(database), read_only=True) as con:
+            assert con.execute(f"{EVIDENCE_OF_RUN} order by all", [first.run_id]).fetchall() == first.evidence
+            now = con.execute(f"select * exclude (indicator_evidence_id) from ({EVIDENCE_OF_RUN})", [second.run_id])
+            assert len(now.fetchall()) > 1000
+            (open_links,) = con.execute(
+                "select count(*) from marts.fct_evidence_link where last_run_seq is null"
+            ).fetchone()
+            (second_run,) = con.execute(
+                "select count(*) from marts.fct_indicator_evidence where run_id = ?", [second.run_id]
+            ).fetchone()
+            assert open_links == second_run  # the latest run's links are the open ones
+    assert len(first.evidence) > 1000
+
+
 def test_the_second_release_database_is_the_first_brought_up_to_date(two_runs, tmp_path):
     """Same code: the second release starts from a copy of the first one's database and brings its raw record
     versions up to date, which leaves exactly what a database written whole from the same warehouse holds."""
@@ -104,8 +131,10 @@ def test_the_second_release_database_is_the_first_brought_up_to_date(two_runs, t
     assert release.database["derived_from"] == first.run_id and release.database["derivation"] == 1
     submissions = release.database["tables"]["raw.cluster_submissions"]
     assert submissions["added"] > 0 and submissions["updated"] > 300  # Nordlys's new lines; the old ones superseded
-    evidence = release.database["tables"]["marts.fct_indicator_evidence"]
-    assert evidence["added"] > 0 and evidence["dropped"] == 0  # the second run's links; the first run's kept
+    # The links the second run has that the first did not, and the first run's links it no longer has, closed.
+    evidence = release.database["tables"]["marts.fct_evidence_link"]
+    assert evidence["added"] > 0 and evidence["updated"] > 300 and evidence["dropped"] == 0
+    assert release.database["tables"]["marts.fct_evidence_run"] == {"dropped": 0, "added": 1}
     assert not any(done.get("written_whole") for done in release.database["tables"].values())
     whole = tmp_path / "whole.duckdb"
     write_release_database(paths.candidate, whole, paths.as_received_store)
@@ -141,7 +170,7 @@ def test_a_release_database_is_written_whole_when_its_base_cannot_be_trusted(two
     assert start_from(release, tmp_path / "copy.duckdb")
     with duckdb.connect(str(tmp_path / "copy.duckdb"), read_only=True) as con:  # what is brought up to date
         kept = set(con.execute("select schema_name, table_name from duckdb_tables()").fetchall())
-    assert ("raw", "cvr_companies") in kept and ("marts", "fct_indicator_evidence") in kept
+    assert ("raw", "cvr_companies") in kept and ("marts", "fct_evidence_link") in kept
     assert {schema for schema, _ in kept} == {"raw", "marts"} and ("marts", "dim_cluster_organisation") not in kept
 
 
@@ -285,6 +314,10 @@ def test_the_second_run_carries_the_same_column_lineage_from_the_lineage_cache(t
         return found
 
     before, after = scored(first.run_id), scored(second.run_id)
+    # The links' first build has no earlier links to close: another SQL, another lineage (of the same columns).
+    links = dg.AssetKey(["marts", "fct_evidence_link"])
+    assert set(after[links].lineage.deps_by_column) == set(before.pop(links).lineage.deps_by_column)
+    after.pop(links)
     assert before[dg.AssetKey(["marts", "scorecard"])] is not None and after == before
     cache = json.loads((paths.dbt_target / "column-lineage.json").read_text())
-    assert len(cache) == len(after)  # one entry per node of the last scoring step: the cache does not grow
+    assert len(cache) == len(after) + 1  # one entry per node of the last scoring step: the cache does not grow

@@ -159,28 +159,26 @@ def test_the_dbt_unit_tests_pass(refreshed, tmp_path):
 
 
 def test_the_evidence_tests_read_the_run_being_built_only(refreshed, tmp_path):
-    """The evidence mart gains a run's links every run; its tests read the run being built (an earlier run's links
-    were tested by their run and never change, and may name raw versions pruned since). A duplicate or a dangling
-    link of an earlier run passes; the same in this run fails."""
+    """The evidence mart holds every run's links; its tests read the run being built (an earlier run's links were
+    tested by their run and never change, and may name raw versions pruned since). A duplicate or a dangling link
+    of an earlier run passes; the same in this run fails."""
     paths, outcome = refreshed
     database = tmp_path / "warehouse.duckdb"
     shutil.copy(paths.candidate, database)
-    mart = "marts.fct_indicator_evidence"
+    links = "marts.fct_evidence_link"
 
-    def broken(run_id: str) -> None:
-        """A copy of one of the run's links twice over, with the id of `run_id`, and one naming no raw record."""
+    def broken(run_id: str, run_seq: int) -> None:
+        """For the run at `run_seq`, one of its links twice over and one naming no raw record."""
         with duckdb.connect(str(database)) as con:
-            copied = "* replace (? || '/dup' as indicator_evidence_id, ? as run_id)"
-            for _ in range(2):
+            one = f"select * from {links} where first_run_id = ? limit 1"
+            for suffix, record_hash in (("dup-1", "record_hash"), ("dup-2", "record_hash"), ("gone", "'no-such-hash'")):
                 con.execute(
-                    f"insert into {mart} select {copied} from {mart} where run_id = ? limit 1",
-                    [run_id, run_id, outcome.run_id],
+                    f"insert into {links} select * replace (? || '/{suffix}' as evidence_interval_id, "
+                    f"{'evidence_id || ' + repr('-gone') if suffix == 'gone' else 'evidence_id'} as evidence_id, "
+                    f"{record_hash} as record_hash, ? as first_run_id, ? as first_run_seq, ? as last_run_seq, "
+                    f"'later' as closed_by_run_id) from ({one})",
+                    [run_id, run_id, run_seq, run_seq, outcome.run_id],
                 )
-            con.execute(
-                f"insert into {mart} select * replace (? || '/gone' as indicator_evidence_id, ? as run_id, "
-                f"'no-such-hash' as record_hash) from {mart} where run_id = ? limit 1",
-                [run_id, run_id, outcome.run_id],
-            )
 
     def evidence_tests(run_id: str) -> dict[str, str]:
         target = tmp_path / f"target-{run_id}"
@@ -196,9 +194,14 @@ def test_the_evidence_tests_read_the_run_being_built_only(refreshed, tmp_path):
         assert done.returncode == (1 if any(r["status"] == "fail" for r in results) else 0), done.stdout[-2000:]
         return {r["unique_id"].split(".")[2]: r["status"] for r in results}
 
-    broken("an-earlier-run")
+    with duckdb.connect(str(database)) as con:
+        (current,) = con.execute(
+            "select run_seq from marts.fct_evidence_run where run_id = ?", [outcome.run_id]
+        ).fetchone()
+        con.execute("insert into marts.fct_evidence_run values ('an-earlier-run', ?, now()::timestamp)", [current - 1])
+    broken("an-earlier-run", current - 1)
     assert set(evidence_tests(outcome.run_id).values()) == {"pass"}
-    broken(outcome.run_id)
+    broken(outcome.run_id, current)
     statuses = evidence_tests(outcome.run_id)
     assert statuses["unique_fct_indicator_evidence_indicator_evidence_id"] == "fail"
     assert statuses["assert_evidence_links_resolve"] == "fail"
@@ -247,6 +250,6 @@ def test_each_scoring_model_carries_its_row_count_columns_and_dagster_dbts_own_l
                 project=dbt_project,
             )["dagster/column_lineage"]
             assert metadata["dagster/column_lineage"].value == per_column, props["name"]
-            assert any(per_column.deps_by_column.values()), props["name"]
+            assert any(per_column.deps_by_column.values()) or not parents, props["name"]  # the run list reads none
             checked += 1
     assert checked >= 20
