@@ -405,6 +405,12 @@ def describe_run(args, child: ChildRun, profile: dict, log: Path) -> dict:
                 f"     {node['seconds']:8.2f} s  {node['step']:<12} {node['type']:<9} {node['name']} ({node['status']})"
             )
 
+    phases = (audit_record(home, run_id, "release.json") or {}).get("phases") or []
+    if phases:
+        print("   publish, phase by phase (start in s from publishing's start; worker and child phases overlap):")
+        for phase in sorted(phases, key=lambda p: p["start_s"]):
+            print(f"     {phase['start_s']:7.2f} s  {phase['seconds']:7.2f} s  {phase['phase']}")
+
     batches = [b for b in audit_record(home, run_id, "batches.json") or [] if b.get("run_id") == run_id]
     if batches:
         print("   batches of this run (received = landed + quarantined; stored new, superseded):")
@@ -444,6 +450,7 @@ def describe_run(args, child: ChildRun, profile: dict, log: Path) -> dict:
         "steps": steps,
         "groups": {group: round(seconds, 1) for group, seconds in groups.items()},
         "dbt": dbt,
+        "publish_phases": phases,
         "batches": batches,
     }
 

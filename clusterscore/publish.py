@@ -25,6 +25,7 @@ from pathlib import Path
 from clusterscore.evidence_links import LINKS, MUTABLE_LINK_COLUMNS, convert_per_run_rows, undo_runs
 from clusterscore.file_hashes import file_sha256
 from clusterscore.settings import Paths
+from clusterscore.timings import Timings
 from clusterscore.warehouse import connect, sql_literal
 
 RELEASE_FILE = "RELEASE.json"
@@ -46,6 +47,7 @@ class Release:
     files: dict[str, str]
     inputs: dict | None = None  # what its numbers are a function of (clusterscore/run_inputs.py)
     database: dict | None = None  # how its database was written (`derivable_base`): whole, or from which release
+    phases: list[dict] | None = None  # how long publishing it took, phase by phase (clusterscore/timings.py)
 
     @property
     def site_index(self) -> Path:
@@ -495,12 +497,15 @@ def publish(
     rulebook_version: str | None = None,
     docs: dict[str, Path] | None = None,
     inputs: dict | None = None,
+    timings: Timings | None = None,
 ) -> Release:
     """Make `run_id`'s candidate the published release. `docs` maps a folder name under the site to a folder of
     generated documentation copied in (dbt docs, Data Docs); `inputs` (clusterscore/run_inputs.py) is recorded in
-    RELEASE.json. Raises on any error, publishing nothing."""
+    RELEASE.json; `timings` gets the phases (the returned release's `phases`). Raises on any error, publishing
+    nothing."""
+    timings = timings or Timings()
     published_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    with connect(paths.candidate) as con:
+    with timings.phase("candidate: record the release, checkpoint"), connect(paths.candidate) as con:
         con.execute(RELEASES_DDL)
         con.execute("insert or replace into meta.releases values (?, ?, ?)", [run_id, published_at, rulebook_version])
         con.execute("checkpoint")  # the file alone then holds everything: no write-ahead log to copy
@@ -514,14 +519,17 @@ def publish(
         building.mkdir()
         database = building / DATABASE_FILE
         base = derivable_base(paths, inputs)
-        if base is not None and not start_from(base, database):
-            base = None  # the current release's database is not as its manifest says: write this one whole
+        if base is not None:
+            with timings.phase("database: copy of the release before (checksummed)"):
+                if not start_from(base, database):
+                    base = None  # the current release's database is not as its manifest says: write this one whole
         written = {
             "derived_from": base and base.run_id,  # None: written whole
             "derivation": 0 if base is None else (base.database or {}).get("derivation", 0) + 1,
-            "tables": _write_release(paths, run_id, database, building, docs),
+            "tables": _write_release(paths, run_id, database, building, docs, timings),
         }
-        files = file_checksums(building)
+        with timings.phase("checksums of the release's files"):
+            files = file_checksums(building)
         manifest = {
             "run_id": run_id,
             "published_at": published_at,
@@ -539,12 +547,13 @@ def publish(
         with connect(paths.candidate) as con:  # not published after all
             con.execute("delete from meta.releases where run_id = ?", [run_id])
         raise
-    _prune(paths)
-    return Release(run_id, final, published_at, files, inputs, written)
+    with timings.phase("prune old releases"):
+        _prune(paths)
+    return Release(run_id, final, published_at, files, inputs, written, timings.phases)
 
 
 def _write_release(
-    paths: Paths, run_id: str, database: Path, building: Path, docs: dict[str, Path] | None
+    paths: Paths, run_id: str, database: Path, building: Path, docs: dict[str, Path] | None, timings: Timings
 ) -> dict[str, dict]:
     """The release's database, site and exports, in `building`, with the Python-bound and the DuckDB-bound work
     side by side (national, fresh home: 40 s one after the other, 34 s so):
@@ -563,8 +572,15 @@ def _write_release(
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="release-raw") as worker,
         tempfile.TemporaryFile() as errors,
     ):
-        stored = worker.submit(keep_as_received, paths.candidate, paths.as_received_store)
-        done = write_release_tables(paths.candidate, database)
+
+        def store() -> None:
+            with timings.phase("worker: store of records as received"):
+                keep_as_received(paths.candidate, paths.as_received_store)
+
+        stored = worker.submit(store)
+        with timings.phase("database: tables but the raw versions"):
+            done = write_release_tables(paths.candidate, database)
+        exported = timings.begin("child process: exports (CSV, Parquet, XLSX)")
         exporting = subprocess.Popen(
             [sys.executable, "-m", "clusterscore.exports", str(database), str(building / "exports"), run_id],
             stdout=subprocess.DEVNULL,
@@ -573,13 +589,17 @@ def _write_release(
 
         def raw_tables() -> dict[str, dict]:
             exporting.wait()
+            exported()
             stored.result()
-            return write_release_tables(paths.candidate, database, paths.as_received_store)
+            with timings.phase("worker: raw record versions"):
+                return write_release_tables(paths.candidate, database, paths.as_received_store)
 
         try:
-            site = queries.load(database)  # read before the raw tables are written: the file is then free
+            with timings.phase("site: read"):
+                site = queries.load(database)  # read before the raw tables are written: the file is then free
             written = worker.submit(raw_tables)
-            build_site(site, building / "site", docs=docs)
+            with timings.phase("site: pages"):
+                build_site(site, building / "site", docs=docs)
         finally:
             exporting.wait()  # not left running if the site failed
         done |= written.result()

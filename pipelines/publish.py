@@ -14,6 +14,7 @@ from clusterscore.lineage import column_lineage, lineage_page
 from clusterscore.publish import publish
 from clusterscore.run_inputs import run_inputs
 from clusterscore.settings import DBT_PROJECT_DIR
+from clusterscore.timings import Timings
 from pipelines.project import dbt_project
 from pipelines.resources import Warehouse
 from pipelines.transform import dbt_environment, dbt_scoring
@@ -74,27 +75,37 @@ def release(context: dg.AssetExecutionContext, warehouse: Warehouse, dbt: DbtCli
         raise dg.Failure(description=f"not published: {len(failed)} check(s) failed: {'; '.join(failed)}")
     paths = warehouse.paths
     record = RunRecord(paths, run_id)
+    timings = Timings()
     dbt_environment(warehouse, run_id)
     with warehouse.connect(read_only=True) as con:
         inputs = run_inputs(con)
-    lineage = column_lineage(context.instance, SCORECARD_KEY)
-    record.write_json("lineage/scorecard_columns.json", lineage)
-    docs = {
-        "dbt-docs": dbt_docs(dbt, record, paths.dbt_target, inputs["code_sha256"]),
-        "lineage": lineage_page(lineage, record.path("lineage/index.html").parent),
-    }
+    with timings.phase("column lineage of the scorecard"):
+        lineage = column_lineage(context.instance, SCORECARD_KEY)
+        record.write_json("lineage/scorecard_columns.json", lineage)
+        lineage_folder = lineage_page(lineage, record.path("lineage/index.html").parent)
+    with timings.phase("dbt docs (generated again only under new code)"):
+        docs = {"dbt-docs": dbt_docs(dbt, record, paths.dbt_target, inputs["code_sha256"]), "lineage": lineage_folder}
     data_docs = paths.gx_root / "gx" / "uncommitted" / "data_docs" / "local_site"
     if data_docs.exists():
         docs["data-docs"] = data_docs
     for seed in sorted((DBT_PROJECT_DIR / "seeds" / "rulebook").glob("*.csv")):
         record.keep_file(f"rulebook/{seed.name}", seed)
     rulebook_version = dbt_project_vars()["rulebook_version"]
-    published = publish(paths, run_id, rulebook_version, docs, inputs)
+    published = publish(paths, run_id, rulebook_version, docs, inputs, timings)
     record.write_json(
         "release.json",
-        {"run_id": run_id, "published_at": published.published_at, "files": published.files},
+        {
+            "run_id": run_id,
+            "published_at": published.published_at,
+            "files": published.files,
+            "phases": published.phases,  # where publishing's time went (bench/refresh.py prints them)
+        },
     )
-    context.log.info(f"published release {published.folder.name}: {len(published.files)} files")
+    slowest = sorted(published.phases, key=lambda p: -p["seconds"])[:3]
+    context.log.info(
+        f"published release {published.folder.name}: {len(published.files)} files; slowest phases: "
+        + ", ".join(f"{p['phase']} {p['seconds']:.1f} s" for p in slowest)
+    )
     return dg.MaterializeResult(
         metadata={
             "release": str(published.folder),

@@ -200,6 +200,37 @@ def test_history_lists_both_runs_with_everything_the_audit_store_keeps(two_runs)
     assert result.returncode == 0 and first.run_id in result.stdout and second.run_id in result.stdout
 
 
+def test_each_release_records_where_publishing_its_time_went(two_runs):
+    paths, first, second, _ = two_runs
+    every = {
+        "column lineage of the scorecard",
+        "dbt docs (generated again only under new code)",
+        "candidate: record the release, checkpoint",
+        "worker: store of records as received",
+        "database: tables but the raw versions",
+        "child process: exports (CSV, Parquet, XLSX)",
+        "site: read",
+        "site: pages",
+        "worker: raw record versions",
+        "checksums of the release's files",
+        "prune old releases",
+    }
+    copy = "database: copy of the release before (checksummed)"
+    for run, derived in ((first, False), (second, True)):
+        phases = RunRecord(paths, run.run_id).read_json("release.json")["phases"]
+        names = [p["phase"] for p in phases]
+        assert len(names) == len(set(names)) and set(names) == every | ({copy} if derived else set()), run.run_id
+        assert all(p["start_s"] >= 0 and p["seconds"] >= 0 for p in phases)
+        starts = {p["phase"]: p["start_s"] for p in phases}
+        ends = {p["phase"]: p["end_s"] for p in phases}
+        # the raw versions need the store and the exports' end; the checksums read everything written
+        assert starts["worker: raw record versions"] >= ends["worker: store of records as received"]
+        assert starts["worker: raw record versions"] >= ends["child process: exports (CSV, Parquet, XLSX)"]
+        assert starts["checksums of the release's files"] >= max(
+            ends[name] for name in ends if name not in {"checksums of the release's files", "prune old releases"}
+        )
+
+
 def test_raw_records_are_kept_by_content(two_runs):
     paths, _, second, _ = two_runs
     with duckdb.connect(str(paths.candidate), read_only=True) as con:  # the warehouse keeps every version
