@@ -10,6 +10,8 @@ once.
 
 from __future__ import annotations
 
+from clusterscore.warehouse import table_type
+
 LINKS = "marts.fct_evidence_link"
 RUNS = "marts.fct_evidence_run"
 PER_RUN = "marts.fct_indicator_evidence"
@@ -17,21 +19,10 @@ PER_RUN = "marts.fct_indicator_evidence"
 MUTABLE_LINK_COLUMNS = ("last_run_seq", "closed_by_run_id")
 
 
-def _kind(con, qualified: str) -> str | None:
-    """'BASE TABLE', 'VIEW' or None for `schema.name` in the connection's own database."""
-    schema, name = qualified.split(".")
-    row = con.execute(
-        "select table_type from information_schema.tables where table_catalog = current_database() "
-        "and table_schema = ? and table_name = ?",
-        [schema, name],
-    ).fetchone()
-    return row[0] if row else None
-
-
 def undo_runs(con, run_ids: list[str]) -> None:
     """Take the runs `run_ids` out of the kept links: the intervals they opened go, the ones they closed are open
     again. (Their rows in `RUNS` go with the other marts kept per run.)"""
-    if not run_ids or _kind(con, LINKS) != "BASE TABLE":
+    if not run_ids or table_type(con, LINKS) != "BASE TABLE":
         return
     con.execute(f"delete from {LINKS} where list_contains(?, first_run_id)", [run_ids])
     con.execute(
@@ -45,7 +36,7 @@ def convert_per_run_rows(con) -> bool:
     `RUNS` (in the order they ran) and its links the intervals of `LINKS` (a link in runs that follow one another is
     one interval), and the table goes, so dbt's next build continues from them and makes `PER_RUN` the view.
     Returns whether there was anything to convert."""
-    if _kind(con, PER_RUN) != "BASE TABLE" or _kind(con, LINKS) is not None:
+    if table_type(con, PER_RUN) != "BASE TABLE" or table_type(con, LINKS) is not None:
         return False
     con.execute(
         f"""

@@ -242,8 +242,8 @@ def may_derive_from(release: Release, inputs: dict | None) -> bool:
 
 def start_from(base: Release, target: Path) -> bool:
     """Copy `base`'s database to `target` and drop all but what `write_release_tables` brings up to date (its raw
-    record versions, the marts kept per run and the evidence links); False (nothing written) when the copy does not match the base's
-    manifest."""
+    record versions, the marts kept per run and the evidence links); False (nothing written) when the copy does
+    not match the base's manifest."""
     if file_sha256(base.folder / DATABASE_FILE, copy_to=target) != base.files[DATABASE_FILE]:
         target.unlink()
         return False

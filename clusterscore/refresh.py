@@ -285,6 +285,8 @@ def _root_cause(error) -> str:
 
 
 def _read_candidate(con, outcome: RefreshOutcome) -> None:
+    from clusterscore.warehouse import table_type
+
     run_id = outcome.run_id
     outcome.batches = con.execute(
         f"""
@@ -317,9 +319,7 @@ def _read_candidate(con, outcome: RefreshOutcome) -> None:
         [run_id],
     ).fetchall()
     outcome.sources = source_freshness(con)
-    if con.execute(
-        "select count(*) from information_schema.tables where table_schema = 'marts' and table_name = 'scorecard'"
-    ).fetchone()[0]:
+    if table_type(con, "marts.scorecard"):
         outcome.levels = con.execute(
             """
             select readiness_level, count(*), any_value(rulebook_version) from marts.scorecard

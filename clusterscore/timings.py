@@ -8,8 +8,8 @@ from contextlib import contextmanager
 
 
 class Timings:
-    """Phases as (name, start and end offsets, seconds) from when this was made. Phases on other threads are recorded as they
-    end and may overlap: the offsets show what ran beside what."""
+    """Phases as (name, start and end offsets, seconds) from when this was made. Phases on other threads are
+    recorded as they end and may overlap: the offsets show what ran beside what."""
 
     def __init__(self) -> None:
         self._started = time.perf_counter()

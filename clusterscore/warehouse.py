@@ -16,6 +16,17 @@ def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def table_type(con: duckdb.DuckDBPyConnection, qualified: str) -> str | None:
+    """'BASE TABLE', 'VIEW', or None when `schema.name` is not in the connection's own database."""
+    schema, name = qualified.split(".")
+    row = con.execute(
+        "select table_type from information_schema.tables where table_catalog = current_database() "
+        "and table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchone()
+    return row[0] if row else None
+
+
 @contextmanager
 def connect(path: str | Path | None = None, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     target = Path(path) if path else get_paths().candidate

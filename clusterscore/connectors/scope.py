@@ -10,15 +10,12 @@ import orjson
 
 from clusterscore.connectors.cvr_mapping import load_mapping
 from clusterscore.cvr_numbers import is_valid_cvr
+from clusterscore.warehouse import table_type
 
 
 def _current_payloads(con: duckdb.DuckDBPyConnection, table: str, record_types: tuple[str, ...] = ()) -> list:
     """Payloads of the current record versions (not superseded) of a raw table; none before its first landing."""
-    schema, name = table.split(".")
-    (exists,) = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
-    ).fetchone()
-    if not exists:
+    if table_type(con, table) is None:
         return []
     where, params = "superseded_at is null", list(record_types)
     if record_types:

@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 
 from clusterscore.landing import LATEST_BATCHES
+from clusterscore.warehouse import table_type
 
 Row = dict[str, Any]
 
@@ -61,13 +62,6 @@ def _by_org(rows: list[Row]) -> dict[str, list[Row]]:
     return dict(grouped)
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    found = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
-    ).fetchone()
-    return bool(found and found[0])
-
-
 def load(database: Path) -> SiteData:
     """Read the latest run (and the history behind it) from `database`, opened read-only."""
     con = duckdb.connect(str(database), read_only=True)
@@ -78,7 +72,7 @@ def load(database: Path) -> SiteData:
 
 
 def _load(con: duckdb.DuckDBPyConnection) -> SiteData:
-    if not _table_exists(con, "marts", "scorecard"):
+    if not table_type(con, "marts.scorecard"):
         raise ValueError("marts.scorecard does not exist: run `clusterscore refresh` before building the site")
     runs = _rows(
         con,
@@ -197,7 +191,7 @@ def _load(con: duckdb.DuckDBPyConnection) -> SiteData:
         con, "select * from rulebook.rulebook_parameters order by rulebook_version desc, rowid"
     )
     _load_quality(con, data)
-    if _table_exists(con, "marts", "fct_source_freshness"):
+    if table_type(con, "marts.fct_source_freshness"):
         data.freshness = _rows(
             con, "select * from marts.fct_source_freshness where run_id = ? order by source_name", [run_id]
         )
@@ -232,6 +226,6 @@ def _load_quality(con: duckdb.DuckDBPyConnection, data: SiteData) -> None:
         order by q.source_name, q.line_no, q.field
         """,
     )
-    if _table_exists(con, "meta", "check_results"):
+    if table_type(con, "meta.check_results"):
         cursor = con.execute("select * from meta.check_results")
         data.check_results = ([d[0] for d in cursor.description], cursor.fetchall())
