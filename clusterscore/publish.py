@@ -569,7 +569,9 @@ def _write_release(
     from clusterscore.site import build_site, queries
 
     with (
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="release-raw") as worker,
+        # One thread for the store, then the raw versions; one that waits for the exports' child, so their phase
+        # ends when the child does (not when the store's thread is free to notice).
+        ThreadPoolExecutor(max_workers=2, thread_name_prefix="release-raw") as worker,
         tempfile.TemporaryFile() as errors,
     ):
 
@@ -587,9 +589,14 @@ def _write_release(
             stderr=errors,
         )
 
-        def raw_tables() -> dict[str, dict]:
+        def exports() -> None:
             exporting.wait()
             exported()
+
+        exports_done = worker.submit(exports)
+
+        def raw_tables() -> dict[str, dict]:
+            exports_done.result()
             stored.result()
             with timings.phase("worker: raw record versions"):
                 return write_release_tables(paths.candidate, database, paths.as_received_store)

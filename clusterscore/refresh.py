@@ -13,6 +13,7 @@ from pathlib import Path
 from clusterscore.landing import LATEST_BATCHES
 from clusterscore.operations import notify_failure, refresh_lock, write_run_log, write_status
 from clusterscore.settings import REPO_ROOT, Paths, shown_path
+from clusterscore.warehouse import table_type
 
 
 @dataclass
@@ -285,8 +286,6 @@ def _root_cause(error) -> str:
 
 
 def _read_candidate(con, outcome: RefreshOutcome) -> None:
-    from clusterscore.warehouse import table_type
-
     run_id = outcome.run_id
     outcome.batches = con.execute(
         f"""
