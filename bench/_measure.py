@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import resource
+import shutil
 import subprocess
 import threading
 import time
@@ -124,6 +125,17 @@ def tree_rss(root: int) -> tuple[int, int]:
     return total, processes
 
 
+MEMORY_FOLDER = Path("/dev/shm")  # files there are memory too (landing's chunk files: clusterscore/landing.py)
+
+
+def memory_files_bytes() -> int:
+    """Bytes held by files in the memory-backed file system (0 where there is none)."""
+    try:
+        return shutil.disk_usage(MEMORY_FOLDER).used if MEMORY_FOLDER.is_dir() else 0
+    except OSError:
+        return 0
+
+
 @dataclass
 class ChildRun:
     """One measured child process: wall time, memory of its whole process tree, exit code."""
@@ -133,7 +145,8 @@ class ChildRun:
     started: float  # time.time() at the start (the clock Dagster's event timestamps use)
     finished: float
     seconds: float  # wall time, perf_counter
-    peak_tree_mib: float  # largest sampled sum of resident memory over the child and all its descendants
+    peak_tree_mib: float  # largest sampled sum of resident memory over the child and all its descendants, plus
+    # what the files in MEMORY_FOLDER grew by since the child started (they are not in any process's resident set)
     peak_process_mib: float  # largest single process of the tree: the kernel's high-water mark, via wait4
     max_processes: int
     samples: list[tuple[float, float]] = field(default_factory=list)  # (time.time(), tree MiB)
@@ -153,18 +166,21 @@ def run_child(
 ) -> ChildRun:
     """Run `command` to its end, its output (stdout and stderr) into `log`, sampling the resident memory of its
     process tree every `interval` seconds. The sampled peak can miss a spike shorter than the interval; the
-    single-process peak (wait4's ru_maxrss over the child and the descendants it waited for) misses nothing."""
+    single-process peak (wait4's ru_maxrss over the child and the descendants it waited for) misses nothing. Each
+    sample adds what the files in MEMORY_FOLDER grew by since the start: memory the child uses outside any
+    process."""
     out = log.open("wb") if log else subprocess.DEVNULL
     samples: list[tuple[float, float]] = []
     most = [0]
     stop = threading.Event()
     try:
-        started, clock = time.time(), time.perf_counter()
+        started, clock, files_before = time.time(), time.perf_counter(), memory_files_bytes()
         process = subprocess.Popen(command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
 
         def poll() -> None:
             while not stop.is_set():
                 total, processes = tree_rss(process.pid)
+                total += max(0, memory_files_bytes() - files_before)
                 if processes:
                     samples.append((time.time(), total / 2**20))
                     most[0] = max(most[0], processes)

@@ -1,8 +1,9 @@
-"""The refresh itself at scale: full, 1 % incremental, nothing changed, one audit, and the floor beside them.
+"""The refresh itself at scale: full, 1 % incremental, a handful changed, nothing changed, one audit, and the floor
+beside them.
 
     .venv/bin/python bench/refresh.py --data data/bench/national [--changed data/bench/national-changed]
-        [--home data/bench/refresh-home] [--scenarios full,incremental,unchanged,audit,floor] [--keep-home]
-        [--json-out FILE] [--floor-first] [--floor-memory-limit 3GB]
+        [--home data/bench/refresh-home] [--scenarios full,incremental,handful,unchanged,audit,floor] [--keep-home]
+        [--handful 22] [--json-out FILE] [--floor-first] [--floor-memory-limit 3GB]
 
 Each scenario is a real `clusterscore refresh` (or `clusterscore audit`, or bench/floor.py) run as a child process,
 in this order on one CLUSTERSCORE_HOME:
@@ -12,10 +13,13 @@ in this order on one CLUSTERSCORE_HOME:
    CLUSTERSCORE_SOURCE_CVR_COMPANIES_READ=incremental, as the live incremental read by `sidstOpdateret` returns
    them; the other files are --data's. That data folder is written once and kept (--delta, default the changed
    set's name with `-delta`); without --changed the scenario is skipped;
-3. unchanged: the same data folder and read as the run before, again: nothing new;
-4. audit: `clusterscore audit ORG INDICATOR` three times on the published scorecard, the indicator with the most
+3. handful: as the incremental night, but its CVR file holds only the first --handful documents of it (22: 0.001 %
+   of the register), each updated once more: what a night that scores again costs whatever the number of changed
+   companies, so the incremental night's figure can be read against it. No target of its own;
+4. unchanged: the same data folder and read as the run before, again: nothing new;
+5. audit: `clusterscore audit ORG INDICATOR` three times on the published scorecard, the indicator with the most
    evidence rows (or --audit-org / --audit-indicator);
-5. floor: bench/floor.py on --data (last, or first with --floor-first), for the ratio full / floor.
+6. floor: bench/floor.py on --data (last, or first with --floor-first), for the ratio full / floor.
 
 Per refresh it prints the wall time of the command (Python start included), the Dagster run's own time, the
 peak memory, and the profile: every Dagster step from the run's event log (landing per source, the two dbt
@@ -23,7 +27,8 @@ steps, each check, publish; the peak memory while it ran), the time before the r
 and after it ends (summary, audit record), and dbt's slowest models and tests from the run_results kept in the
 audit store. Memory: the child's whole process tree (dbt runs as a grandchild) is sampled from /proc every
 --interval seconds (0.1) and its resident set sizes summed (a shared page counts in every process that maps it,
-so an upper bound, but a spike shorter than the interval is missed); beside it the largest single process (the
+so an upper bound, but a spike shorter than the interval is missed), plus what the files in /dev/shm grew by (the
+landing's chunk files live there: memory, though in no process); beside it the largest single process (the
 kernel's high-water mark, exact). The summary's peak is the larger of the two; the 4 GB target is read as
 4,096 MiB of it.
 
@@ -34,6 +39,7 @@ shared: the load average is printed beside every figure.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import gzip
 import hashlib
 import json
@@ -55,7 +61,7 @@ OTHER_FILES = (
     "labels/label_list.jsonl.gz",
 )
 HOME_MARKER = ".bench-refresh-home"
-SCENARIOS = ("full", "incremental", "unchanged", "audit", "floor")
+SCENARIOS = ("full", "incremental", "handful", "unchanged", "audit", "floor")
 READ_VARIABLE = "CLUSTERSCORE_SOURCE_CVR_COMPANIES_READ"
 MEMORY_TARGET_MIB = 4096  # "4 GB"
 TARGETS = {
@@ -85,11 +91,7 @@ def delta_folder(data: Path, changed: Path, delta: Path) -> Path:
     else:
         figures = write_delta_cvr(changed / CVR_FILE, delta / CVR_FILE, numbers)
         marker.write_text(json.dumps({"key": key, "figures": figures}, indent=2), encoding="utf-8")
-    for name in OTHER_FILES:  # (re)linked every time: --data decides what they are
-        link = delta / name
-        link.parent.mkdir(parents=True, exist_ok=True)
-        link.unlink(missing_ok=True)
-        link.symlink_to(os.path.relpath(data / name, link.parent))
+    link_other_files(data, delta)
     base = json.loads((data / "MANIFEST.json").read_text(encoding="utf-8"))
     delta_manifest = base | {
         "files": base["files"] | {CVR_FILE: figures},
@@ -98,6 +100,48 @@ def delta_folder(data: Path, changed: Path, delta: Path) -> Path:
     }
     (delta / "MANIFEST.json").write_text(json.dumps(delta_manifest, indent=2), encoding="utf-8")
     return delta
+
+
+def link_other_files(data: Path, folder: Path) -> None:
+    """The files but the CVR one, as links to `data`'s: (re)linked every time, so --data decides what they are."""
+    for name in OTHER_FILES:
+        link = folder / name
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.unlink(missing_ok=True)
+        link.symlink_to(os.path.relpath(data / name, link.parent))
+
+
+def handful_folder(data: Path, delta: Path, folder: Path, documents: int) -> Path:
+    """A data folder like the incremental one whose CVR file holds only its first `documents` documents, each
+    updated once more (`sidstOpdateret` a minute later, so a new version of it): a night on which a handful of
+    companies changed. Run after the incremental night, it measures what any night that scores again costs
+    whatever the number of changed companies."""
+    lines = []
+    with gzip.open(delta / CVR_FILE, "rb") as source:
+        for line in source:
+            if len(lines) == documents:
+                break
+            document = json.loads(line)
+            company = document["_source"]["Vrvirksomhed"]
+            stamp = company.get("sidstOpdateret") or "2026-01-01T00:00:00+00:00"
+            updated = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+            company["sidstOpdateret"] = (updated + dt.timedelta(minutes=1)).isoformat(timespec="milliseconds")
+            # As the generator writes a line (clusterscore/sample/national.py): keys sorted, no whitespace.
+            lines.append(
+                json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+            )
+    text = b"".join(lines)
+    target = folder / CVR_FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.GzipFile(target, "wb", mtime=0) as out:  # the same bytes every time: a kept batch stays unchanged
+        out.write(text)
+    link_other_files(data, folder)
+    figures = {"records": len(lines), "bytes": len(text), "sha256": hashlib.sha256(text).hexdigest()}
+    manifest = json.loads((delta / "MANIFEST.json").read_text(encoding="utf-8"))
+    manifest |= {"files": manifest["files"] | {CVR_FILE: figures}, "handful": {"of": delta.name, **figures}}
+    (folder / "MANIFEST.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    print(f"handful data: {shown(folder)} ({len(lines):,} CVR documents, the first of {shown(delta)})")
+    return folder
 
 
 def write_delta_cvr(source: Path, target: Path, numbers: list[int]) -> dict:
@@ -584,6 +628,9 @@ def summarise(results: dict[str, dict]) -> list[dict]:
             checks.append((f"<= {TARGETS['full_seconds']} s", wall is not None and wall <= TARGETS["full_seconds"]))
             if value is not None:
                 checks.append((f"<= {TARGETS['full_over_floor']:g} x floor", value <= TARGETS["full_over_floor"]))
+        elif name == "handful":  # no target of its own: what the incremental one is measured against
+            value = ratio(wall, full.get("wall_seconds"))
+            ratio_text = f"{value} x full" if value is not None else None
         elif name == "incremental":
             value = ratio(wall, full.get("wall_seconds"))
             ratio_text = f"{value} x full" if value is not None else None
@@ -601,7 +648,7 @@ def summarise(results: dict[str, dict]) -> list[dict]:
             checks.append(
                 (f"<= {TARGETS['audit_seconds']:g} s (best)", wall is not None and wall <= TARGETS["audit_seconds"])
             )
-        if name in ("full", "incremental", "unchanged"):
+        if name in ("full", "handful", "incremental", "unchanged"):
             checks.append((f"<= {MEMORY_TARGET_MIB:,} MiB", peak is not None and peak <= MEMORY_TARGET_MIB))
             succeeded = result.get("result") == "success"
             checks.append(("refresh succeeds", succeeded))
@@ -614,7 +661,7 @@ def summarise(results: dict[str, dict]) -> list[dict]:
                 "wall_seconds": wall,
                 "peak_mib": peak,
                 "ratio": ratio_text,
-                "ratio_value": value if name in ("full", "incremental", "unchanged") else None,
+                "ratio_value": value if name in ("full", "handful", "incremental", "unchanged") else None,
                 "target": "; ".join(target for target, _ in checks) or "(reference)",
                 "met": ("yes" if not missed else "no: " + "; ".join(missed)) if checks else "-",
                 "load_after": result.get("load_after"),
@@ -654,6 +701,9 @@ def main() -> int:
     parser.add_argument(
         "--delta", type=Path, default=None, help="the incremental data folder (default <changed>-delta)"
     )
+    parser.add_argument(
+        "--handful", type=int, default=22, help="CVR documents of the handful night (22: 0.001 %% of 2.2 million)"
+    )
     parser.add_argument("--home", type=Path, default=REPO_ROOT / "data" / "bench" / "refresh-home")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated, of " + ",".join(SCENARIOS))
     parser.add_argument("--keep-home", action="store_true", help="keep the home (and the floor's database)")
@@ -678,13 +728,15 @@ def main() -> int:
 
     print(f"bench/refresh.py: data {shown(args.data)}, home {shown(args.home)}, scenarios {', '.join(chosen)}")
     print(f"machine: {machine()}")
-    delta = None
-    if "incremental" in chosen:
+    delta = handful = None
+    if {"handful", "incremental"} & set(chosen):
         if args.changed is None:
-            print("incremental: no --changed data set given: skipped")
+            print("handful, incremental: no --changed data set given: skipped")
         else:
             changed = args.changed.resolve()
             delta = delta_folder(args.data, changed, (args.delta or default_delta(changed)).resolve())
+            if "handful" in chosen:
+                handful = handful_folder(args.data, delta, delta.with_name(delta.name + "-handful"), args.handful)
 
     results: dict[str, dict] = {}
     order = [name for name in SCENARIOS if name in chosen]
@@ -696,6 +748,10 @@ def main() -> int:
             fresh_home(args.home)
             results[name] = refresh(args, name, args.data, False)
             previous = (args.data, False)
+        elif name == "handful" and handful is not None:
+            ensure_home(args.home)
+            results[name] = refresh(args, name, handful, True)
+            previous = (handful, True)
         elif name == "incremental" and delta is not None:
             ensure_home(args.home)
             results[name] = refresh(args, name, delta, True)
@@ -718,8 +774,9 @@ def main() -> int:
         "data": shown(args.data),
         "changed": shown(args.changed.resolve()) if args.changed else None,
         "incremental_data": shown(delta) if delta else None,
-        "memory": "peak resident set size summed over the child's process tree, sampled every "
-        f"{args.interval} s (MiB); largest single process exact (wait4)",
+        "memory": "peak resident set size summed over the child's process tree plus the growth of the files in "
+        f"/dev/shm (landing's chunk files), sampled every {args.interval} s (MiB); largest single process exact "
+        "(wait4)",
         "targets": TARGETS | {"peak_mib": MEMORY_TARGET_MIB},
         "summary": rows,
         "scenarios": results,

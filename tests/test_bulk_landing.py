@@ -238,3 +238,28 @@ def test_the_reader_thread_stops_when_landing_stops():
     consumer.join(timeout=10)
     assert not consumer.is_alive()
     assert not any(t.name == "landing-reader" for t in threading.enumerate())
+
+
+def test_chunk_files_go_to_memory_when_it_has_room_and_none_is_left_behind(tmp_path, monkeypatch):
+    """With no TMPDIR, the chunk files go to the memory-backed folder when it has room for the chunks alive at once
+    (else where tempfile puts them); a landing removes its chunk folder, and the landing is the same either way."""
+    import shutil
+
+    from clusterscore import landing
+
+    monkeypatch.delenv("TMPDIR", raising=False)
+    room = landing.CHUNKS_AT_ONCE * landing.BULK_CHUNK_BYTES
+    roomy = landing.MEMORY_FOLDER.is_dir() and shutil.disk_usage(landing.MEMORY_FOLDER).free >= room
+    assert landing.chunk_parent() == (str(landing.MEMORY_FOLDER) if roomy else None)
+    parent = landing.MEMORY_FOLDER if roomy else tmp_path
+    left = set(parent.glob("clusterscore-landing-*"))
+    (tmp_path / "memory").mkdir()
+    in_memory = land_both(tmp_path / "memory", SAMPLE_DIR / BULK.sample_file)
+    assert set(parent.glob("clusterscore-landing-*")) == left
+    # Too little room (a folder that is not there has none): tempfile's own folder, and the same landing.
+    monkeypatch.setattr(landing, "MEMORY_FOLDER", tmp_path / "no-such-folder")
+    assert landing.chunk_parent() is None
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    assert landing.chunk_parent() is None  # TMPDIR set: tempfile decides
+    (tmp_path / "disk").mkdir()
+    assert land_both(tmp_path / "disk", SAMPLE_DIR / BULK.sample_file) == in_memory
