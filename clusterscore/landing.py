@@ -396,20 +396,40 @@ def _numbered_chunks(path: Path, folder: Path) -> Iterator[tuple[Path, list[tupl
                 chunk.unlink()
 
 
+CHUNK_FOLDER_PREFIX = "clusterscore-landing-"  # then the landing process's id and a dash
+
+
 def chunk_parent() -> str | None:
     """Where a bulk landing's chunk files go: the memory-backed MEMORY_FOLDER when it has room for CHUNKS_AT_ONCE
     chunks and TMPDIR is not set; else tempfile's own choice. The national CVR file passes through as 9.5 GB of
     chunk text, written once and read twice: through a disk file system's page cache (block allocation, the
     journal) the reader thread took ~17 % more CPU (bench/README.md), and the landing is CPU-bound. The chunks
-    live seconds each, so at most ~5 x BULK_CHUNK_BYTES of memory, which bench/refresh.py counts in the peak."""
+    live seconds each, so at most ~5 x BULK_CHUNK_BYTES of memory, which bench/refresh.py counts in the peak.
+    A chunk folder left there by a landing process that was killed would hold memory until a reboot: it is
+    removed here first."""
     if os.environ.get("TMPDIR"):
         return None
     try:
         free = shutil.disk_usage(MEMORY_FOLDER).free if MEMORY_FOLDER.is_dir() else 0
     except OSError:
         free = 0
-    roomy = free >= CHUNKS_AT_ONCE * BULK_CHUNK_BYTES and os.access(MEMORY_FOLDER, os.W_OK)
-    return str(MEMORY_FOLDER) if roomy else None
+    if not (free >= CHUNKS_AT_ONCE * BULK_CHUNK_BYTES and os.access(MEMORY_FOLDER, os.W_OK)):
+        return None
+    for folder in MEMORY_FOLDER.glob(f"{CHUNK_FOLDER_PREFIX}*-*"):
+        owner = folder.name.removeprefix(CHUNK_FOLDER_PREFIX).split("-")[0]
+        if owner.isdigit() and not _process_alive(int(owner)):
+            shutil.rmtree(folder, ignore_errors=True)
+    return str(MEMORY_FOLDER)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _readable(text: bytes) -> bool:
@@ -533,7 +553,7 @@ def _land_bulk(con: duckdb.DuckDBPyConnection, spec: SourceSpec, path: Path, bat
     )
     rescued: list[dict] = []
     with (
-        tempfile.TemporaryDirectory(prefix="clusterscore-landing-", dir=chunk_parent()) as folder,
+        tempfile.TemporaryDirectory(prefix=f"{CHUNK_FOLDER_PREFIX}{os.getpid()}-", dir=chunk_parent()) as folder,
         # Closed before the folder goes, on an error too: that stops and joins the reader and the checker.
         contextlib.closing(
             _ahead(_checked_chunks(con, rules, _ahead(_numbered_chunks(path, Path(folder)))), name="landing-checker")

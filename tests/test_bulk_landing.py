@@ -8,11 +8,16 @@ from __future__ import annotations
 import copy
 import dataclasses
 import gzip
+import os
+import shutil
+import subprocess
+import sys
 
 import duckdb
 import orjson
 import pytest
 
+from clusterscore import landing
 from clusterscore.cvr_numbers import check_digit
 from clusterscore.landing import land_file
 from clusterscore.settings import SAMPLE_DIR
@@ -141,8 +146,6 @@ def test_line_ends_and_lines_duckdb_cannot_read_land_alike(tmp_path):
 def test_lines_split_across_reads_and_chunks_land_alike(tmp_path, monkeypatch):
     """The reader decompresses in small reads and writes chunk files as it goes: lines (and multi-byte characters)
     cut by a read, a chunk boundary, blank lines and a last line without a line end change nothing."""
-    from clusterscore import landing
-
     with gzip.open(SAMPLE_DIR / BULK.sample_file, "rb") as handle:
         good = [line.rstrip(b"\n") for line in handle][:12]
     danish = good[3].replace(b'"_id"', '"_\u00e6\u00f8\u00e5"'.encode(), 1)  # two-byte characters
@@ -165,8 +168,6 @@ def test_lines_split_across_reads_and_chunks_land_alike(tmp_path, monkeypatch):
 def test_a_line_duckdb_cannot_read_goes_to_the_model_wherever_the_reads_cut_it(tmp_path, monkeypatch, read_bytes):
     """A byte DuckDB's reader refuses (not UTF-8, a character cut off at the end of the file, 0x01, a carriage
     return) sends its line to the model, and only that line, however the reader's decompressed reads cut the lines."""
-    from clusterscore import landing
-
     with gzip.open(SAMPLE_DIR / BULK.sample_file, "rb") as handle:
         good = [line.rstrip(b"\n") for line in handle][:8]
     head, tail = good[2][:40], good[2][40:]
@@ -243,23 +244,36 @@ def test_the_reader_thread_stops_when_landing_stops():
 def test_chunk_files_go_to_memory_when_it_has_room_and_none_is_left_behind(tmp_path, monkeypatch):
     """With no TMPDIR, the chunk files go to the memory-backed folder when it has room for the chunks alive at once
     (else where tempfile puts them); a landing removes its chunk folder, and the landing is the same either way."""
-    import shutil
-
-    from clusterscore import landing
-
     monkeypatch.delenv("TMPDIR", raising=False)
     room = landing.CHUNKS_AT_ONCE * landing.BULK_CHUNK_BYTES
     roomy = landing.MEMORY_FOLDER.is_dir() and shutil.disk_usage(landing.MEMORY_FOLDER).free >= room
     assert landing.chunk_parent() == (str(landing.MEMORY_FOLDER) if roomy else None)
     parent = landing.MEMORY_FOLDER if roomy else tmp_path
-    left = set(parent.glob("clusterscore-landing-*"))
+    left = set(parent.glob(f"{landing.CHUNK_FOLDER_PREFIX}*"))
     (tmp_path / "memory").mkdir()
     in_memory = land_both(tmp_path / "memory", SAMPLE_DIR / BULK.sample_file)
-    assert set(parent.glob("clusterscore-landing-*")) == left
-    # Too little room (a folder that is not there has none): tempfile's own folder, and the same landing.
+    assert set(parent.glob(f"{landing.CHUNK_FOLDER_PREFIX}*")) == left
+    # Too little room (a folder that is not there has none), or TMPDIR set: tempfile decides; the same landing.
     monkeypatch.setattr(landing, "MEMORY_FOLDER", tmp_path / "no-such-folder")
     assert landing.chunk_parent() is None
     monkeypatch.setenv("TMPDIR", str(tmp_path))
-    assert landing.chunk_parent() is None  # TMPDIR set: tempfile decides
+    assert landing.chunk_parent() is None
     (tmp_path / "disk").mkdir()
     assert land_both(tmp_path / "disk", SAMPLE_DIR / BULK.sample_file) == in_memory
+
+
+def test_a_chunk_folder_a_killed_landing_left_in_memory_is_removed(tmp_path, monkeypatch):
+    """Files in the memory-backed folder hold memory until a reboot: a chunk folder whose landing process is gone is
+    removed before the next landing uses the folder; a live process's is left alone."""
+    monkeypatch.delenv("TMPDIR", raising=False)
+    monkeypatch.setattr(landing, "MEMORY_FOLDER", tmp_path)
+    monkeypatch.setattr(landing, "CHUNKS_AT_ONCE", 0)  # any free space is room enough here
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = tmp_path / f"{landing.CHUNK_FOLDER_PREFIX}{int(ended.stdout)}-x"
+    live = tmp_path / f"{landing.CHUNK_FOLDER_PREFIX}{os.getpid()}-x"
+    for folder in (stale, live):
+        folder.mkdir()
+        (folder / "chunk-00001.txt").write_bytes(b"1\x01h\x01{}\n")
+    assert landing.chunk_parent() == str(tmp_path)
+    assert not stale.exists()
+    assert live.exists()
