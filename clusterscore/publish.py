@@ -148,6 +148,14 @@ def prepare_candidate(paths: Paths) -> None:
         forget_runs(con, sorted(ran - published))
 
 
+# The raw record versions a release names (national: ~87,000) fit one of DuckDB's default row groups (122,880
+# rows), and DuckDB writes, compresses and reads a row group on one thread: the store's commit compressed them on
+# one core (3.7 s) and the release's raw versions were read and written on one (8-9.5 s). In row groups of 16,384
+# both go on both cores, as they are written: publish on a copy of a full national home took 15.8-16.3 s instead
+# of 22.9-25.3 s (bench/README.md). Only for these two writes: the release's other tables, written so, took
+# twice as long.
+SMALL_ROW_GROUPS = "(row_group_size 16384)"
+
 EVIDENCE_NAMED = (
     f"rowid in (select r.rowid from raw.{{table}} as r where exists (select 1 from {LINKS} as e "
     "where e.source_name = '{table}' and e.batch_id = r.batch_id and e.record_key = r.record_key))"
@@ -171,7 +179,7 @@ def keep_as_received(candidate: Path, store: Path) -> None:
 
     store.parent.mkdir(parents=True, exist_ok=True)
     with connect(candidate) as con:
-        con.execute(f"attach '{store}' as as_received")
+        con.execute(f"attach '{store}' as as_received {SMALL_ROW_GROUPS}")
         try:
             con.execute("create schema if not exists as_received.raw")
             for name, spec in SOURCES.items():
@@ -281,7 +289,7 @@ def write_release_tables(candidate: Path, target: Path, as_received: Path | None
     done: dict[str, dict] = {}
     with connect(candidate) as con:
         per_run = {("marts", table) for table in per_run_mart_tables(con)}
-        con.execute(f"attach '{target}' as release")
+        con.execute(f"attach '{target}' as release {SMALL_ROW_GROUPS if raw else ''}")
         if raw:
             con.execute(f"attach '{as_received}' as as_received (read_only)")
         try:
