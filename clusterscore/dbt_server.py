@@ -133,10 +133,22 @@ def _fork_dbt(listener: socket.socket, conn: socket.socket) -> None:
                 listener.close()
                 code = _run_dbt(conn, fds, json.loads(request))
             finally:
+                _release_semaphores()
                 os._exit(code)
     finally:
         for fd in fds:
             os.close(fd)
+
+
+def _release_semaphores() -> None:
+    """What a normal exit does for multiprocessing and `os._exit` skips. dbt's locks (its adapter's, its manifest's)
+    are named semaphores of the spawn context, registered with a resource tracker the fork starts; left to it, the
+    tracker reported them as leaked on the client's stderr after every dbt step (a warning in each refresh's
+    console output) before unlinking them. `_exit_function` is the handler multiprocessing registers with atexit."""
+    import multiprocessing.util  # here, not at the top: the client must start at once (dbt has imported it)
+
+    with contextlib.suppress(Exception):
+        multiprocessing.util._exit_function()
 
 
 def _run_dbt(conn: socket.socket, fds: list[int], request: dict) -> int:

@@ -58,6 +58,22 @@ def test_dbt_in_a_fork_answers_as_dbt_itself(server):
     assert wrong.stderr == wrong_direct.stderr
 
 
+def test_dbt_in_a_fork_says_nothing_of_leaked_semaphores(server, tmp_path):
+    """dbt's locks are named semaphores; a fork ends with os._exit, and its resource tracker then warned of them on
+    the client's stderr, once per dbt step of every refresh."""
+    listed = subprocess.run(
+        [CLIENT, "ls", "--select", "path:seeds/rulebook", *dbt_args(tmp_path / "target")],
+        env={**os.environ, "CLUSTERSCORE_DUCKDB_PATH": str(tmp_path / "listed.duckdb")},
+        cwd=DBT_PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert "clusterscore.rulebook.rulebook_indicators" in listed.stdout
+    assert "leaked" not in listed.stderr and "resource_tracker" not in listed.stderr
+
+
 def test_an_interrupt_stops_dbt_in_the_fork(server, tmp_path):
     """dagster-dbt stops dbt with SIGINT; the client passes it on to the fork running the query."""
     _, server_pid = server
