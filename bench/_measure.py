@@ -125,7 +125,9 @@ def tree_rss(root: int) -> tuple[int, int]:
     return total, processes
 
 
-MEMORY_FOLDER = Path("/dev/shm")  # files there are memory too (landing's chunk files: clusterscore/landing.py)
+# Files there are memory too (landing's chunk files: clusterscore/landing.py, MEMORY_FOLDER). Named again, not
+# imported: bench/floor.py uses this module and imports nothing of the project (no pandas in the floor's process).
+MEMORY_FOLDER = Path("/dev/shm")
 
 
 def memory_files_bytes() -> int:
