@@ -39,6 +39,10 @@ from clusterscore.warehouse import sql_literal
 
 log = logging.getLogger(__name__)
 
+# The payload is JSON text kept as `varchar`: every line stored has been parsed already (by the check's `from_json`, or
+# by the model and written as canonical JSON), and a `json` column would make DuckDB validate each line once more
+# as it is stored (national CVR landing alone: 82.6-84.5 s against 91.5-101.1 s, 23-29 CPU-seconds fewer). DuckDB's
+# JSON functions read `varchar` as they read `json`.
 RAW_COLUMNS = """
     batch_id varchar not null,
     source_name varchar not null,
@@ -49,7 +53,7 @@ RAW_COLUMNS = """
     record_key varchar not null,
     parent_key varchar,
     record_hash varchar not null,
-    payload json not null using compression zstd,
+    payload varchar not null using compression zstd,
     last_seen_batch_id varchar not null,
     superseded_at timestamptz,
     superseded_by_batch_id varchar
@@ -567,7 +571,7 @@ def _land_bulk(con: duckdb.DuckDBPyConnection, spec: SourceSpec, path: Path, bat
             lines = f"{_read_chunk_sql(chunk)} as c join {verdicts} as v using (line_no)"
             con.execute(
                 f"insert into {table} by name select {constants}, line_no::integer as line_no, v.record_key, "
-                f"v.record_hash, c.line::json as payload from {lines} "
+                f"v.record_hash, c.line as payload from {lines} "
                 f"where v.passes {'and ' + not_held.format('v') if held else ''}"
             )
             # The records SQL could not pass: the model decides, record by record (few).
@@ -624,7 +628,7 @@ def _land_bulk(con: duckdb.DuckDBPyConnection, spec: SourceSpec, path: Path, bat
     con.execute(
         f"""
         insert into {table} by name
-        select {constants}, line_no::integer as line_no, record_key, record_hash, payload::json as payload
+        select {constants}, line_no::integer as line_no, record_key, record_hash, payload
         from rescued where line_no not in (select line_no from duplicates) and {not_held.format("rescued")}
         """
     )

@@ -191,9 +191,9 @@ def keep_as_received(candidate: Path, store: Path) -> None:
                 # in a block of its own, read whole; a zstd segment is decompressed whole (0.5 s). dict_fsst
                 # writes slowest (19-22 s against 17-18 s uncompressed, on a fresh store). The published form is
                 # read whole, by the release: zstd, a sixth of the default's size.
-                zstd_payload = "payload json not null using compression zstd"
+                zstd_payload = "payload varchar not null using compression zstd"
                 assert zstd_payload in RAW_COLUMNS, "RAW_COLUMNS changed: say here how the store keeps the payload"
-                raw_columns = RAW_COLUMNS.replace(zstd_payload, "payload json not null using compression dict_fsst")
+                raw_columns = RAW_COLUMNS.replace(zstd_payload, "payload varchar not null using compression dict_fsst")
                 con.execute(
                     f"create table if not exists as_received.raw.{name} ({raw_columns}, "
                     "published_payload json using compression zstd, published_sha256 varchar, "
