@@ -1,6 +1,6 @@
-"""The CVR suites at national scale are profile suites: DuckDB counts the rows breaking each rule (one row, with
-examples), Great Expectations checks the counts. Real DuckDB files, real GX; good data passes, and each kind of bad
-row fails its rule, named with its examples."""
+"""The suites of national-size tables (the CVR register, the submissions and their members) are profile suites:
+DuckDB counts the rows breaking each rule (one row, with examples), Great Expectations checks the counts. Real
+DuckDB files, real GX; good data passes, and each kind of bad row fails its rule, named with its examples."""
 
 from __future__ import annotations
 
@@ -24,6 +24,14 @@ T0 = dt.datetime(2026, 1, 5, 2, 0, tzinfo=dt.UTC)
 
 def failures_by_column(outcome) -> dict[str, dict]:
     return {f["column"]: f for f in outcome.failures}
+
+
+def validate_after_adding(path, table: str, rows: list[dict], suite: str):
+    """`rows` added to `table` of the DuckDB file at `path`, then `suite` validated on it."""
+    with duckdb.connect(str(path)) as con:
+        insert(con, table, rows)
+    with duckdb.connect(str(path), read_only=True) as con:
+        return validate(suite, suite_frame(con, suite))
 
 
 # --- the modulus-11 check in SQL -------------------------------------------------------------------------------
@@ -89,15 +97,17 @@ def insert(con, table: str, rows: list[dict]) -> None:
     )
 
 
-def add_batch(con, batch_id: str, fetched_at: dt.datetime, status: str = "landed") -> None:
+def add_batch(
+    con, batch_id: str, fetched_at: dt.datetime, status: str = "landed", source: str = "cvr_companies"
+) -> None:
     insert(
         con,
         "meta.batches",
         [
             {
                 "batch_id": batch_id,
-                "source_name": "cvr_companies",
-                "source_uri": "cvr/virksomhed.jsonl.gz",
+                "source_name": source,
+                "source_uri": SOURCES[source].sample_file,
                 "load_kind": "full",
                 "fetched_at": fetched_at,
                 "started_at": fetched_at,
@@ -266,10 +276,7 @@ def test_stg_cvr_profile_names_each_broken_rule_with_examples(stg_db):
         company(str(allocator.next()), 107, employees=-3),
     ]
     bad = [{**row, "legal_form_code": None} for row in bad]  # 9 of 48 without legal form: over 5 %
-    with duckdb.connect(str(path)) as con:
-        insert(con, "staging.stg_cvr__companies", bad)
-    with duckdb.connect(str(path), read_only=True) as con:
-        outcome = validate("stg_cvr__companies", suite_frame(con, "stg_cvr__companies"))
+    outcome = validate_after_adding(path, "staging.stg_cvr__companies", bad, "stg_cvr__companies")
 
     failed = failures_by_column(outcome)
     assert {column: f["observed"] for column, f in failed.items()} == {
@@ -298,3 +305,132 @@ def test_an_empty_table_fails_on_its_row_count(stg_db):
         outcome = validate("stg_cvr__companies", suite_frame(con, "stg_cvr__companies"))
     assert [f["column"] for f in outcome.failures] == ["row_count"]
     assert "row_count: observed 0 [expect_table_row_count_to_be_between(1, 5000000)]" in outcome.summary()
+
+
+# --- raw.cluster_submissions ------------------------------------------------------------------------------------
+
+
+def submission_row(batch_id: str, key: str, line_no: int, record_type: str = "member", **extra) -> dict:
+    payload = json.dumps({"line": line_no})
+    row = {
+        "batch_id": batch_id,
+        "source_name": "cluster_submissions",
+        "source_uri": "clusters/submissions.jsonl.gz",
+        "fetched_at": T0,
+        "line_no": line_no,
+        "record_type": record_type,
+        "record_key": key,
+        "parent_key": "12345674/2025",
+        "record_hash": hashlib.sha256(payload.encode()).hexdigest(),
+        "payload": payload,
+        "last_seen_batch_id": batch_id,
+    }
+    return {**row, **extra}
+
+
+@pytest.fixture
+def submissions_db(home, tmp_path):
+    """The latest landed batch has a header and 20 lines, all good; an older batch's bad rows must not count."""
+    path = tmp_path / "landing.duckdb"
+    with duckdb.connect(str(path)) as con:
+        ensure_schema(con, SOURCES["cluster_submissions"])
+        add_batch(con, "s1", T0, source="cluster_submissions")
+        add_batch(con, "s2", T0 + dt.timedelta(days=1), source="cluster_submissions")
+        rows = [submission_row("s2", "12345674/2025", 1, "submission")]
+        rows += [submission_row("s2", f"12345674/2025/members[{n}]", n + 2) for n in range(20)]
+        rows.append(submission_row("s1", "12345674/2025/members[0]", 2, record_type="pirate", record_hash="x"))
+        insert(con, "raw.cluster_submissions", rows)
+    return path
+
+
+def test_raw_submissions_profile_passes_on_good_data_of_the_latest_batch(submissions_db):
+    with duckdb.connect(str(submissions_db), read_only=True) as con:
+        frame = suite_frame(con, "raw_cluster_submissions")
+    assert frame.loc[0, "row_count"] == 21
+    outcome = validate("raw_cluster_submissions", frame)
+    assert outcome.success, outcome.summary()
+    assert outcome.summary() == "raw_cluster_submissions: all 5 expectations met"
+
+
+def test_raw_submissions_profile_names_each_broken_rule_with_examples(submissions_db):
+    bad = [
+        submission_row("s2", "12345674/2025/members[3]", 30),  # a key twice
+        submission_row("s2", "12345674/2025/board[0]", 31, record_hash="NOT-A-HASH"),
+        submission_row("s2", "12345674/2025/ships[0]", 32, record_type="ship"),
+    ]
+    outcome = validate_after_adding(submissions_db, "raw.cluster_submissions", bad, "raw_cluster_submissions")
+    failed = failures_by_column(outcome)
+    assert {column: f["observed"] for column, f in failed.items()} == {
+        "duplicate_record_keys": "observed 2 (e.g. 12345674/2025/members[3])",
+        "malformed_record_hashes": "observed 1 (e.g. 12345674/2025/board[0])",
+        "unknown_record_types": "observed 1 (e.g. ship)",
+    }
+    assert failed["unknown_record_types"]["row_rule"].startswith("expect_column_values_to_be_in_set(record_type")
+    assert outcome.failed == 3 and outcome.evaluated == 5
+
+
+# --- staging.stg_clusters__members ------------------------------------------------------------------------------
+
+MEMBERS_DDL = """
+create schema if not exists staging;
+create or replace table staging.stg_clusters__members (
+    organisation_cvr varchar, submission_year integer, member_cvr varchar, member_foreign_id varchar,
+    member_key varchar, member_category varchar, commitment_basis varchar
+)
+"""
+
+
+def member(n: int, cvr: str | None, **extra) -> dict:
+    row = {
+        "organisation_cvr": "12345674",
+        "submission_year": 2025,
+        "member_cvr": cvr,
+        "member_foreign_id": None if cvr else f"SE:55612345{n:02d}",
+        "member_category": ["SME", "non-SME", "university", "other"][n % 4],
+        "commitment_basis": ["signed_membership", "fee_paying"][n % 2],
+    }
+    row = {**row, **extra}
+    return {**row, "member_key": row["member_cvr"] or row["member_foreign_id"]}
+
+
+@pytest.fixture
+def members_db(home, tmp_path):
+    """30 members of one submission, 5 of them foreign (no CVR number: the regex ignores them, as GX does)."""
+    path = tmp_path / "warehouse.duckdb"
+    allocator = CvrAllocator(random.Random(3))
+    rows = [member(n, None if n % 6 == 0 else str(allocator.next())) for n in range(30)]
+    with duckdb.connect(str(path)) as con:
+        con.execute(MEMBERS_DDL)
+        insert(con, "staging.stg_clusters__members", rows)
+    return path, rows
+
+
+def test_members_profile_passes_on_good_data(members_db):
+    path, _ = members_db
+    with duckdb.connect(str(path), read_only=True) as con:
+        frame = suite_frame(con, "stg_clusters__members")
+    assert frame.loc[0, "row_count"] == 30
+    outcome = validate("stg_clusters__members", frame)
+    assert outcome.success, outcome.summary()
+
+
+def test_members_profile_names_each_broken_rule_with_examples(members_db):
+    path, rows = members_db
+    twice = rows[1]
+    bad = [
+        member(40, twice["member_cvr"]),  # the same member twice in one submission
+        member(41, twice["member_cvr"], submission_year=2024),  # in another year's submission: not a duplicate
+        member(42, "1234567"),
+        member(43, "22222222", member_category="pirate"),
+        member(44, "33333333", commitment_basis="a handshake"),
+    ]
+    outcome = validate_after_adding(path, "staging.stg_clusters__members", bad, "stg_clusters__members")
+    failed = failures_by_column(outcome)
+    assert {column: f["observed"] for column, f in failed.items()} == {
+        "duplicate_member_keys": f"observed 2 (e.g. 12345674/2025/{twice['member_cvr']})",
+        "malformed_member_cvrs": "observed 1 (e.g. 1234567)",
+        "unknown_member_categories": "observed 1 (e.g. pirate)",
+        "unknown_commitment_bases": "observed 1 (e.g. a handshake)",
+    }
+    assert failed["duplicate_member_keys"]["row_rule"].startswith("expect_compound_columns_to_be_unique(")
+    assert outcome.failed == 4 and outcome.evaluated == 5
