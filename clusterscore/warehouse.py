@@ -28,10 +28,22 @@ def table_type(con: duckdb.DuckDBPyConnection, qualified: str) -> str | None:
 
 
 @contextmanager
-def connect(path: str | Path | None = None, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    path: str | Path | None = None, read_only: bool = False, row_group_size: int | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the file at `path` (the candidate by default). With `row_group_size`, the file is attached
+    with that row group size (an option of DuckDB's `attach` only) under its own name and used as the default
+    database: DuckDB's checkpoints merge row groups smaller than the size a file is open with, so a file written
+    in small row groups must be opened so whenever it is written, or its next checkpoint rewrites those tables."""
     target = Path(path) if path else get_paths().candidate
     target.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(target), read_only=read_only)
+    if row_group_size is None:
+        con = duckdb.connect(str(target), read_only=read_only)
+    else:
+        con = duckdb.connect()
+        options = f"row_group_size {row_group_size}" + (", read_only" if read_only else "")
+        con.execute(f'attach {sql_literal(str(target))} as "{target.stem}" ({options})')
+        con.execute(f'use "{target.stem}"')
     con.execute(f"set memory_limit = '{duckdb_memory_limit()}'")
     try:
         yield con
