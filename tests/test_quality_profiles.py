@@ -69,15 +69,26 @@ def test_the_sql_cvr_check_agrees_with_the_python_one():
 # --- raw.cvr_companies ------------------------------------------------------------------------------------------
 
 
-def raw_row(batch_id: str, key: str, line_no: int, last_seen: str, **extra) -> dict:
-    payload = json.dumps({"_source": {"Vrvirksomhed": {"cvrNummer": key, "enhedsNummer": line_no}}})
+def raw_row(
+    batch_id: str,
+    key: str,
+    line_no: int,
+    last_seen: str,
+    source: str = "cvr_companies",
+    record_type: str = "company",
+    payload: str | None = None,
+    **extra,
+) -> dict:
+    """A row of a raw table; by default a CVR document whose cvrNummer is `key`."""
+    if payload is None:
+        payload = json.dumps({"_source": {"Vrvirksomhed": {"cvrNummer": key, "enhedsNummer": line_no}}})
     row = {
         "batch_id": batch_id,
-        "source_name": "cvr_companies",
-        "source_uri": "cvr/virksomhed.jsonl.gz",
+        "source_name": source,
+        "source_uri": SOURCES[source].sample_file,
         "fetched_at": T0,
         "line_no": line_no,
-        "record_type": "company",
+        "record_type": record_type,
         "record_key": key,
         "parent_key": None,
         "record_hash": hashlib.sha256(payload.encode()).hexdigest(),
@@ -311,21 +322,9 @@ def test_an_empty_table_fails_on_its_row_count(stg_db):
 
 
 def submission_row(batch_id: str, key: str, line_no: int, record_type: str = "member", **extra) -> dict:
-    payload = json.dumps({"line": line_no})
-    row = {
-        "batch_id": batch_id,
-        "source_name": "cluster_submissions",
-        "source_uri": "clusters/submissions.jsonl.gz",
-        "fetched_at": T0,
-        "line_no": line_no,
-        "record_type": record_type,
-        "record_key": key,
-        "parent_key": "12345674/2025",
-        "record_hash": hashlib.sha256(payload.encode()).hexdigest(),
-        "payload": payload,
-        "last_seen_batch_id": batch_id,
-    }
-    return {**row, **extra}
+    """A submission's header or line, seen last by its own batch."""
+    row = {"source": "cluster_submissions", "record_type": record_type, "payload": json.dumps({"line": line_no})}
+    return raw_row(batch_id, key, line_no, batch_id, **row, parent_key="12345674/2025", **extra)
 
 
 @pytest.fixture
