@@ -12,7 +12,7 @@ import contextlib
 import hashlib
 import importlib.metadata
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +29,14 @@ BUILT = dg.Output | dg.AssetMaterialization  # the events of a model dbt built
 dagster_dbt_version = importlib.metadata.version("dagster-dbt")  # its lineage builder is part of a cached lineage
 
 
-def with_table_metadata(invocation, warehouse: Warehouse, column_lineage: bool):
+def with_table_metadata(invocation, warehouse: Warehouse, lineage_for: Callable[[Mapping[str, Any]], bool]):
     """dbt's events; each built model's with its row count (not a view's: that would run its query again) and,
-    with `column_lineage`, its columns and their lineage."""
+    where `lineage_for(node)` holds, its columns and their lineage."""
     events = list(invocation.stream())
     if not any(isinstance(event, BUILT) for event in events):
         yield from events
         return
-    lineages = LineageCache(warehouse.paths.dbt_target / "column-lineage.json") if column_lineage else None
+    lineages = LineageCache(warehouse.paths.dbt_target / "column-lineage.json")
     with warehouse.connect(read_only=True) as con:
         columns = relation_columns(con)
         for event in events:
@@ -46,12 +46,11 @@ def with_table_metadata(invocation, warehouse: Warehouse, column_lineage: bool):
                 if props["config"]["materialized"] != "view":
                     (rows,) = con.execute(f"select count(*) from {props['relation_name']}").fetchone()
                     extra.update({"dagster/row_count": rows, "dagster/storage_kind": "duckdb"})
-                if lineages is not None:
+                if lineage_for(props):
                     extra.update(column_metadata(invocation, props, columns, lineages))
                 event = event.with_metadata({**event.metadata, **extra})
             yield event
-    if lineages is not None:
-        lineages.save()
+    lineages.save()
 
 
 class LineageCache:

@@ -10,13 +10,13 @@ from pipelines.quality import gx_checks, reconcile_checks
 from pipelines.resources import build_resources
 from pipelines.schedules import build_nightly_schedule
 from pipelines.sensors import refresh_sensors
-from pipelines.transform import dbt_scoring, dbt_staging
+from pipelines.transform import dbt_build
 
 
 def build_definitions(paths: Paths | None = None) -> dg.Definitions:
     """All assets, checks and jobs, with resources pointed at `paths` (default: CLUSTERSCORE_HOME)."""
     return dg.Definitions(
-        assets=[*raw_assets, dbt_staging, dbt_scoring, release],
+        assets=[*raw_assets, dbt_build, release],
         asset_checks=[*gx_checks, *reconcile_checks],
         jobs=[refresh_job],
         schedules=[build_nightly_schedule()],

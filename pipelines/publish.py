@@ -1,7 +1,9 @@
-"""The published layer: the last step of write-audit-publish, downstream of every mart and so of every check.
+"""The published layer: the last step of write-audit-publish, downstream of every mart and of every asset a
+Great Expectations suite checks, and so of every check.
 
-The asset runs only when everything upstream materialised; blocking checks stop it before it starts. It still
-reads the run's own check results first and refuses to publish if any failed, whatever their blocking flag.
+The asset runs only when everything upstream materialised; blocking checks stop it before it starts (Dagster
+gates a step on the blocking checks of its direct parents only, hence the checked staging models among them). It
+still reads the run's own check results first and refuses to publish if any failed, whatever their blocking flag.
 """
 
 from pathlib import Path
@@ -16,10 +18,13 @@ from clusterscore.run_inputs import run_inputs
 from clusterscore.settings import DBT_PROJECT_DIR
 from clusterscore.timings import Timings
 from pipelines.project import dbt_project
+from pipelines.quality import gx_checks
 from pipelines.resources import Warehouse
-from pipelines.transform import dbt_environment, dbt_scoring
+from pipelines.transform import dbt_build, dbt_environment
 
-MART_KEYS = [key for key in dbt_scoring.keys if key.path[0] == "marts"]
+MART_KEYS = [key for key in dbt_build.keys if key.path[0] == "marts"]
+# The dbt models a Great Expectations suite checks (staging and marts): their blocking checks must gate publishing.
+CHECKED_MODEL_KEYS = sorted({key.asset_key for check in gx_checks for key in check.check_keys} & set(dbt_build.keys))
 SCORECARD_KEY = dg.AssetKey(["marts", "scorecard"])
 
 
@@ -63,7 +68,7 @@ def dbt_docs(dbt: DbtCliResource, record: RunRecord, target: Path, code_sha256: 
 @dg.asset(
     key=dg.AssetKey(["published", "release"]),
     group_name="published",
-    deps=MART_KEYS,
+    deps=sorted(set(MART_KEYS) | set(CHECKED_MODEL_KEYS)),
     kinds={"duckdb", "html", "parquet"},
     description="The published release: a copy of the checked candidate database, the scorecard site (with this "
     "run's dbt docs, Data Docs and column lineage) and the exports, switched in atomically under published/.",

@@ -184,14 +184,14 @@ def test_history_lists_both_runs_with_everything_the_audit_store_keeps(two_runs)
         "batches.json",
         "release.json",
         "openlineage.jsonl",
-        "dbt/dbt_staging/manifest.json.gz",
-        "dbt/dbt_scoring/run_results.json.gz",
+        "dbt/dbt_build/manifest.json.gz",
+        "dbt/dbt_build/run_results.json.gz",
         "quality/marts_scorecard.json",
         "rulebook/rulebook_indicators.csv",
         "lineage/scorecard_columns.json",
     ):
         assert (record.folder / name).exists(), name
-    results = record.read_json("dbt/dbt_scoring/run_results.json.gz")
+    results = record.read_json("dbt/dbt_build/run_results.json.gz")
     assert results["results"] and all(r["status"] in {"success", "pass"} for r in results["results"])
     assert record.read_json("quality/marts_scorecard.json")["success"] is True
     assert {b["source_name"] for b in record.read_json("batches.json")} >= {"cvr_companies", "cluster_submissions"}

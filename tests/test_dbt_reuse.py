@@ -95,15 +95,11 @@ def test_a_night_that_reuses_scores_what_a_night_that_builds_everything_scores(t
         assert second.success, second.render()
 
         record = RunRecord(paths, second.run_id)
-        reused = record.read_json("dbt/dbt_staging/reused.json")
+        reused = record.read_json("dbt/dbt_build/reused.json")
         assert reused["release"] == first.run_id
-        reused_ids = set(reused["unique_ids"]) | set(record.read_json("dbt/dbt_scoring/reused.json")["unique_ids"])
+        reused_ids = set(reused["unique_ids"])
         assert len(reused_ids) > 50
-        built = {
-            r["unique_id"]
-            for step in ("dbt_staging", "dbt_scoring")
-            for r in record.read_json(f"dbt/{step}/run_results.json.gz")["results"]
-        }
+        built = {r["unique_id"] for r in record.read_json("dbt/dbt_build/run_results.json.gz")["results"]}
         assert built and not built & reused_ids  # left out of dbt's build
         assert "model.clusterscore.stg_cvr__companies" in built
         assert "model.clusterscore.stg_clusters__members" in reused_ids
@@ -122,7 +118,7 @@ def test_a_night_that_reuses_scores_what_a_night_that_builds_everything_scores(t
         monkeypatch.setenv("CLUSTERSCORE_ALWAYS_RESCORE", "1")
         third = run_refresh(paths)
         assert third.success, third.render()
-        assert not RunRecord(paths, third.run_id).read_json("dbt/dbt_staging/reused.json")["unique_ids"]
+        assert not RunRecord(paths, third.run_id).read_json("dbt/dbt_build/reused.json")["unique_ids"]
         per_run = {  # what is the run's own: its ids, when, and the run before it
             "scorecard": "run_id, scorecard_id, dbt_invocation_id, computed_at, previous_run_id, "
             "previous_total_score_pct, previous_readiness_level",
@@ -146,10 +142,9 @@ def test_after_a_build_by_other_code_nothing_is_reused(tmp_path, monkeypatch):
     with own_sample_home(tmp_path / "night") as (paths, sample, _):
         change_the_register(sample / "cvr" / "virksomhed.jsonl.gz")
         with duckdb.connect(str(paths.candidate)) as con:
-            con.execute("update meta.dbt_builds set code_sha256 = 'other code' where step = 'dbt_staging'")
+            con.execute("update meta.dbt_builds set code_sha256 = 'other code' where step = 'dbt_build'")
         monkeypatch.delenv("CLUSTERSCORE_ALWAYS_RESCORE")
         second = run_refresh(paths)
         assert second.success, second.render()
         record = RunRecord(paths, second.run_id)
-        assert not record.read_json("dbt/dbt_staging/reused.json")["unique_ids"]
-        assert record.read_json("dbt/dbt_scoring/reused.json")["unique_ids"]  # its own record was the release's code
+        assert not record.read_json("dbt/dbt_build/reused.json")["unique_ids"]

@@ -53,14 +53,28 @@ def test_staging_models_read_the_raw_assets():
     assert base in graph.get(dg.AssetKey(["staging", "stg_cvr__participant_roles"])).parent_keys
 
 
-def test_staging_and_scoring_are_separate_steps_so_staging_checks_can_block_scoring():
+def test_one_dbt_step_and_every_great_expectations_check_on_a_model_gates_the_release():
+    """Staging and scoring build in one dbt invocation; the suites on staging and the marts run after it, and the
+    release's step waits for each of them (Dagster gates a step on the blocking checks of its direct parents)."""
+    from pipelines.quality import gx_checks
+
     defs = load_defs()
     staging = defs.resolve_assets_def(dg.AssetKey(["staging", "stg_cvr__companies"]))
     scoring = defs.resolve_assets_def(dg.AssetKey(["marts", "scorecard"]))
-    assert staging.op.name != scoring.op.name
-    graph = defs.resolve_asset_graph()
-    check = dg.AssetCheckKey(dg.AssetKey(["staging", "stg_cvr__companies"]), "gx_stg_cvr__companies")
-    assert graph.get_checks_def(check).blocking if hasattr(graph, "get_checks_def") else True
+    assert staging.op.name == scoring.op.name == "dbt_build"
+    model_suites = [
+        spec for check in gx_checks for spec in check.check_specs if spec.asset_key.path[0] in ("staging", "marts")
+    ]
+    assert {spec.asset_key.path[0] for spec in model_suites} == {"staging", "marts"}
+    job = defs.resolve_job_def("refresh")
+    upstream = {
+        output.node.name
+        for outputs in job.graph.dependency_structure.input_to_upstream_outputs_for_node("published__release").values()
+        for output in outputs
+    }
+    for spec in model_suites:
+        assert spec.blocking, spec.key
+        assert "__".join(spec.asset_key.path) + "_" + spec.name in upstream, spec.key
 
 
 def test_refresh_job_runs_in_process_over_every_asset():

@@ -28,7 +28,7 @@ def test_incremental_cvr_staging_equals_a_full_rebuild(tmp_path):
         assert second.success, second.render()
 
         # The night's staging read only what it did not hold (the incremental branch of the macros ran).
-        results = RunRecord(paths, second.run_id).read_json("dbt/dbt_staging/run_results.json.gz")["results"]
+        results = RunRecord(paths, second.run_id).read_json("dbt/dbt_build/run_results.json.gz")["results"]
         compiled = {r["unique_id"].rsplit(".", 1)[-1]: r.get("compiled_code") or "" for r in results}
         assert all("not in (select held.record_hash" in compiled[model] for model in MODELS)
 

@@ -45,28 +45,30 @@ def published_runs(paths) -> set[str]:
         return {r for (r,) in con.execute("select distinct run_id from marts.scorecard").fetchall()}
 
 
-def test_a_failing_check_on_the_marts_publishes_nothing(world, tmp_path, monkeypatch):
+@pytest.mark.parametrize("suite", ["stg_labels__awards", "marts_scorecard"])
+def test_a_failing_check_on_staging_or_the_marts_publishes_nothing(world, tmp_path, monkeypatch, suite):
+    """A staging suite runs after the one dbt build, as the marts' suites do: either one failing stops publication."""
     from clusterscore.refresh import run_refresh
 
     paths, _ = world
     before = published_state(paths)
     strict = tmp_path / "expectations"
     shutil.copytree(EXPECTATIONS_DIR, strict)
-    suite = json.loads((strict / "marts_scorecard.json").read_text())
-    suite["expectations"].append(
-        {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1000, "max_value": 2000}}
+    spec = json.loads((strict / f"{suite}.json").read_text())
+    spec["expectations"].append(
+        {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 100000, "max_value": 200000}}
     )
-    (strict / "marts_scorecard.json").write_text(json.dumps(suite))
+    (strict / f"{suite}.json").write_text(json.dumps(spec))
     monkeypatch.setenv("CLUSTERSCORE_EXPECTATIONS_DIR", str(strict))
 
     outcome = run_refresh(paths)
 
     assert not outcome.success
-    assert any(c.name == "gx_marts_scorecard" and not c.passed for c in outcome.checks)
+    assert any(c.name == f"gx_{suite}" and not c.passed for c in outcome.checks)
     assert_published_unchanged(paths, before)
     status = read_status(paths)
     assert status["last_run"]["result"] == "failure"
-    assert any("gx_marts_scorecard" in f and "row_count" in f for f in status["last_run"]["failed_checks"])
+    assert any(f"gx_{suite}" in f and "row_count" in f for f in status["last_run"]["failed_checks"])
     assert outcome.run_id not in published_runs(paths)
     assert "Nothing was published" in (paths.logs / f"refresh-{outcome.run_id}.log").read_text()
 
