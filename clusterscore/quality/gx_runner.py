@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from clusterscore.cvr_numbers import valid_cvr_sql
+from clusterscore.quality.deferred_imports import defer
 from clusterscore.settings import expectations_dir, get_paths
 
 log = logging.getLogger(__name__)
@@ -102,12 +103,23 @@ def import_in_background() -> None:
         if _import_started:
             return
         _import_started = True
-    threading.Thread(target=importlib.import_module, args=("great_expectations",), daemon=True).start()
+    threading.Thread(target=import_great_expectations, daemon=True).start()
+
+
+# Modules GX imports at import time for expectations no suite of ours uses (clusterscore/quality/deferred_imports.py).
+UNUSED_BY_OUR_SUITES = ("scipy.stats", "altair")
+
+
+def import_great_expectations():
+    """The `great_expectations` module (a slow import: only when a check runs), without what our suites never use."""
+    for name in UNUSED_BY_OUR_SUITES:
+        defer(name)
+    return importlib.import_module("great_expectations")
 
 
 @cache
 def _context(root: str):
-    import great_expectations as gx  # slow import (~6 s): only when a check runs
+    gx = import_great_expectations()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     from clusterscore.quality.gx_views import data_docs_views
@@ -121,7 +133,7 @@ def _context(root: str):
 
 
 def validate(suite: str, frame: pd.DataFrame) -> SuiteOutcome:
-    import great_expectations as gx
+    gx = import_great_expectations()
     from great_expectations.core.expectation_suite import ExpectationSuite
 
     paths = get_paths()
