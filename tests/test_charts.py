@@ -53,3 +53,35 @@ def test_one_run_and_text_that_needs_escaping():
     bands = {"A & <B>": 10.0}
     svg = ET.fromstring(str(score_history(["x"], [5.0], bands, chart_id="e")))  # parses: the level is escaped
     assert "A & <B> 10 %" in ["".join(e.itertext()) for e in svg.iter(f"{SVG}text")]
+
+
+def test_the_heatmap_has_a_cell_per_organisation_and_category_darker_for_higher_scores():
+    from clusterscore.site.charts import MISSING_COLOUR, blues, category_heatmap
+
+    names, categories = ["Alpha & Co", "Beta"], ["Structure", "Financing", "Services"]
+    svg = ET.fromstring(
+        str(category_heatmap(names, categories, [[10.0, 55.5, None], [90.0, 0.0, 100.0]], chart_id="m"))
+    )
+    cells = [r.get("fill") for r in svg.iter(f"{SVG}rect")]
+    assert cells == [blues(10.0), blues(55.5), MISSING_COLOUR, blues(90.0), blues(0.0), blues(100.0)]
+    texts = {"".join(e.itertext()): e for e in svg.iter(f"{SVG}text")}
+    assert {"Alpha & Co", "Beta", *categories, "10", "55.5", "missing", "90", "0", "100"} <= set(texts)
+    assert texts["90"].get("fill") == "#ffffff" and texts["10"].get("fill") == "#000000"  # readable on the cell
+    assert texts["missing"].get("font-style") == "italic"
+    assert blues(0) == "#f7fbff" and blues(100) == "#08306b" and blues(150) == blues(100)  # matplotlib's ends
+    lightness = [sum(int(blues(v)[i : i + 2], 16) for i in (1, 3, 5)) for v in range(0, 101, 10)]
+    assert lightness == sorted(lightness, reverse=True)  # darker is higher
+    assert svg.find(f"{SVG}title").text.startswith("Category scores in %")
+
+
+def test_the_level_bars_are_as_tall_as_their_counts_with_every_level_shown():
+    from clusterscore.site.charts import LEVELS, level_distribution
+
+    svg = ET.fromstring(str(level_distribution({"Gold": 2, "Bronze": 4, "Not eligible": 1}, chart_id="l")))
+    heights = [float(r.get("height")) for r in svg.iter(f"{SVG}rect")]
+    assert len(heights) == len(LEVELS)
+    gold, silver, bronze = heights[:3]
+    assert silver == 0 and abs(bronze - 2 * gold) < 0.01
+    texts = ["".join(e.itertext()) for e in svg.iter(f"{SVG}text")]
+    assert set(LEVELS) <= set(texts) and {"2", "4", "1", "0", "Organisations"} <= set(texts)
+    assert "Gold: 2, Silver: 0, Bronze: 4" in svg.find(f"{SVG}title").text
