@@ -20,36 +20,66 @@ this_run as (
         where last_run_seq is null
     ),
 
-    opened as (
-        select evidence.*
+    -- One pass over both sides finds both: a link of this run that no open interval holds is opened, an open
+    -- interval this run no longer has is closed. A full join builds one hash table where two anti-joins built two
+    -- (national, 1.2 million links a side: 0.4-0.6 s against 0.8-1.3 s).
+    compared as (
+        select
+            evidence.evidence_id,
+            evidence.cluster_org_id,
+            evidence.indicator_id,
+            evidence.source_name,
+            evidence.record_key,
+            evidence.record_hash,
+            evidence.batch_id,
+            held_open.evidence_interval_id as held_interval_id,
+            held_open.evidence_id as held_evidence_id,
+            held_open.cluster_org_id as held_cluster_org_id,
+            held_open.indicator_id as held_indicator_id,
+            held_open.source_name as held_source_name,
+            held_open.record_key as held_record_key,
+            held_open.record_hash as held_record_hash,
+            held_open.batch_id as held_batch_id,
+            held_open.first_run_id as held_first_run_id,
+            held_open.first_run_seq as held_first_run_seq
         from evidence
-        anti join held_open
+        full outer join held_open
             on
                 evidence.evidence_id = held_open.evidence_id
                 and evidence.record_hash = held_open.record_hash
                 and evidence.batch_id = held_open.batch_id
+        where evidence.evidence_id is null or held_open.evidence_id is null
+    ),
+
+    opened as (
+        select
+            compared.evidence_id,
+            compared.cluster_org_id,
+            compared.indicator_id,
+            compared.source_name,
+            compared.record_key,
+            compared.record_hash,
+            compared.batch_id
+        from compared
+        where compared.held_evidence_id is null
     ),
 
     closed as (
         select
-            held_open.evidence_interval_id,
-            held_open.evidence_id,
-            held_open.cluster_org_id,
-            held_open.indicator_id,
-            held_open.source_name,
-            held_open.record_key,
-            held_open.record_hash,
-            held_open.batch_id,
-            held_open.first_run_id,
-            held_open.first_run_seq,
+            compared.held_interval_id as evidence_interval_id,
+            compared.held_evidence_id as evidence_id,
+            compared.held_cluster_org_id as cluster_org_id,
+            compared.held_indicator_id as indicator_id,
+            compared.held_source_name as source_name,
+            compared.held_record_key as record_key,
+            compared.held_record_hash as record_hash,
+            compared.held_batch_id as batch_id,
+            compared.held_first_run_id as first_run_id,
+            compared.held_first_run_seq as first_run_seq,
             (select this_run.run_seq from this_run) - 1 as last_run_seq,
             {{ current_run_id() }} as closed_by_run_id
-        from held_open
-        anti join evidence
-            on
-                held_open.evidence_id = evidence.evidence_id
-                and held_open.record_hash = evidence.record_hash
-                and held_open.batch_id = evidence.batch_id
+        from compared
+        where compared.evidence_id is null
     ),
 {% else %}
     opened as (
