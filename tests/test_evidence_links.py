@@ -82,3 +82,36 @@ def test_a_run_taken_out_leaves_the_links_as_they_were_before_it():
             f"select list(evidence_id || ':' || record_hash order by evidence_id) from {LINKS} where last_run_seq is null"
         ).fetchone()
         assert open_links == ["e1:h1", "e2:h2", "e5:h5-new"]  # run b's links, open again for the next run
+
+
+def test_a_release_brings_its_links_up_to_date_touching_only_those_that_differ():
+    """publish's `_sync_links`: an interval only the release has is dropped, one only the warehouse has is added,
+    one closed since is updated, and the rest are left as they are; afterwards both sides hold the same rows."""
+    from clusterscore.publish import _sync_links
+
+    columns = (
+        "evidence_interval_id varchar, evidence_id varchar, cluster_org_id varchar, indicator_id varchar, "
+        "source_name varchar, record_key varchar, record_hash varchar, batch_id varchar, first_run_id varchar, "
+        "first_run_seq integer, last_run_seq integer, closed_by_run_id varchar"
+    )
+    rows = {
+        "kept": ("r1/e1", "e1", "A", "i", "cvr_companies", "k1", "h1", "b1", "r1", 1, None, None),
+        "closed": ("r1/e2", "e2", "A", "i", "cvr_companies", "k2", "h2", "b1", "r1", 1, None, None),
+        "gone": ("r1/e3", "e3", "B", "i", "cvr_companies", "k3", "h3", "b1", "r1", 1, None, None),
+        "new": ("r2/e4", "e4", "B", "i", "cvr_companies", "k4", "h4", "b2", "r2", 2, None, None),
+    }
+    con = duckdb.connect()
+    con.execute("attach ':memory:' as release")
+    for database in ("memory", "release"):
+        con.execute(f"create schema {database}.marts")
+        con.execute(f"create table {database}.{LINKS} ({columns})")
+    marks = ", ".join("?" * 12)
+    for name in ("kept", "closed", "gone"):
+        con.execute(f"insert into release.{LINKS} values ({marks})", rows[name])
+    for row in (rows["kept"], (*rows["closed"][:10], 1, "r2"), rows["new"]):
+        con.execute(f"insert into memory.{LINKS} values ({marks})", row)
+
+    assert _sync_links(con, "fct_evidence_link") == {"dropped": 1, "added": 1, "updated": 1}
+    for a, b in ((f"memory.{LINKS}", f"release.{LINKS}"), (f"release.{LINKS}", f"memory.{LINKS}")):
+        assert con.execute(f"select count(*) from (from {a} except all from {b})").fetchone()[0] == 0
+    assert not con.execute("select * from duckdb_tables() where table_name = 'link_changes'").fetchall()
