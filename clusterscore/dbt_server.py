@@ -1,9 +1,9 @@
 """A warm dbt for the refresh: one process imports dbt once, and each dbt invocation of the run is a fork of it.
 
 Importing dbt takes ~3 s of CPU (mashumaro builds its serialisers as the classes are created), and a refresh
-starts dbt up to twice (the build; the docs, under new code). dagster-dbt runs dbt as a child process and reads its JSON log
-from the child's standard output, so the executable it starts is `clusterscore-dbt`: a small client that hands
-its arguments, environment, working folder and standard streams to the server over a Unix socket. The server
+starts dbt up to twice (the build; the docs, under new code). dagster-dbt runs dbt as a child process and reads its
+JSON log from the child's standard output, so the executable it starts is `clusterscore-dbt`: a small client that
+hands its arguments, environment, working folder and standard streams to the server over a Unix socket. The server
 forks; the fork takes the client's streams and runs dbt's own command line; the client exits with the fork's
 exit code and forwards SIGINT/SIGTERM (dagster-dbt stops dbt with SIGINT). The server starts importing at the
 start of the run, beside the landing, on the second core.

@@ -67,10 +67,10 @@ class Paths:
 
     @property
     def dbt_target(self) -> Path:
-        """dbt's target folder, one for every invocation (the build, the docs) and kept per
-        home, so that each finds the partial-parse state the one before left for this very profile (the DuckDB
-        path is part of it) and skips a full parse (~7 s). Each step's manifest and run results are copied to the
-        run's audit record as soon as it ends."""
+        """dbt's target folder, one for every invocation (the build, the docs) and kept per home, so that each
+        finds the partial-parse state the one before left for this very profile (the DuckDB path is part of it)
+        and skips a full parse (~7 s). The build's manifest and run results are copied to the run's audit record
+        as soon as it ends."""
         return self.home / "dbt-target"
 
     @property

@@ -2,8 +2,8 @@
 
 Every chart returns SVG markup ready to place in a page. The page also shows the same numbers in a table, so a
 reader who cannot see the chart loses nothing. They were drawn with matplotlib until 2026-12-05; written here each
-takes well under a millisecond, where matplotlib took ~25 ms a score history and ~0.5 s for the national index's
-heatmap, and a nightly publish no longer imports it (~0.4 s; bench/README.md). Sizes are in SVG units, 100 to the
+takes a few milliseconds at most, where matplotlib took ~25 ms a score history and 0.84 s for the national index's
+heatmap, and a nightly publish no longer imports it (0.5 s; bench/README.md). Sizes are in SVG units, 100 to the
 inch of the matplotlib figures they replace, and the colours are matplotlib's.
 """
 
