@@ -23,8 +23,10 @@ from pipelines.resources import Warehouse
 from pipelines.transform import dbt_build, dbt_environment
 
 MART_KEYS = [key for key in dbt_build.keys if key.path[0] == "marts"]
-# The dbt models a Great Expectations suite checks (staging and marts): their blocking checks must gate publishing.
-CHECKED_MODEL_KEYS = sorted({key.asset_key for check in gx_checks for key in check.check_keys} & set(dbt_build.keys))
+# Every mart, and every dbt model a Great Expectations suite checks (staging too): their blocking checks gate it.
+RELEASE_PARENTS = sorted(
+    set(MART_KEYS) | ({key.asset_key for check in gx_checks for key in check.check_keys} & set(dbt_build.keys))
+)
 SCORECARD_KEY = dg.AssetKey(["marts", "scorecard"])
 
 
@@ -68,7 +70,7 @@ def dbt_docs(dbt: DbtCliResource, record: RunRecord, target: Path, code_sha256: 
 @dg.asset(
     key=dg.AssetKey(["published", "release"]),
     group_name="published",
-    deps=sorted(set(MART_KEYS) | set(CHECKED_MODEL_KEYS)),
+    deps=RELEASE_PARENTS,
     kinds={"duckdb", "html", "parquet"},
     description="The published release: a copy of the checked candidate database, the scorecard site (with this "
     "run's dbt docs, Data Docs and column lineage) and the exports, switched in atomically under published/.",

@@ -168,10 +168,9 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
 
 # One dbt step for every seed and model: part of a night's fixed cost is per dbt invocation and per Dagster step
 # (dbt's start, its artefacts, the events and the table metadata: the 1 % national night took 1.7 s less with one
-# step than with two). dbt's own tests still stop
-# what reads a failing node; the Great Expectations suites on staging run after the build and block the release
-# (pipelines/publish.py lists their assets among its parents), so a failing one stops publication, not the
-# scoring (bench/README.md, round of 2026-12-05).
+# step than with two). dbt's own tests still stop what reads a failing node; the Great Expectations suites on
+# staging run after the build and block the release (pipelines/publish.py lists their assets among its parents),
+# so a failing one stops publication, not the scoring (bench/README.md, round of 2026-12-05).
 DBT_SELECTION = "path:seeds path:models"
 # Column lineage is shown for the scoring layers (what a reviewer audits a number through); staging only renames.
 LINEAGE_LAYERS = frozenset({"rulebook", "intermediate", "marts"})
