@@ -62,14 +62,32 @@ def last_built_by(con, step: str) -> str | None:
     return row[0] if row else None
 
 
+def same_code(now: Mapping[str, Any], release: Mapping[str, Any] | None, built_by: str | None) -> bool:
+    """Whether the release was scored by this run's code, and the last dbt build in the warehouse ran it too."""
+    code = now.get("code_sha256")
+    return bool(release and code and release.get("code_sha256") == code and built_by == code)
+
+
+def batches_tested_through(
+    now: Mapping[str, Any], release: Mapping[str, Any] | None, built_by: str | None
+) -> list[str]:
+    """The batches (one per source: the release's) through which this code's tests have passed on every row: the
+    rows of record versions landed in them or before were in the tables the release's build tested, since a version
+    current now was current then (the warehouse only moves forward; `clusterscore reproduce` rolls back a scratch
+    copy, and does not test). Empty, so every row is tested, when the release's code or the last build's differs:
+    a test it did not have, or rows another code computed, would otherwise go unchecked."""
+    if not same_code(now, release, built_by):
+        return []
+    return sorted(batch for batch in (release.get("batches") or {}).values() if batch)
+
+
 def reusable_nodes(
     manifest: Mapping[str, Any], now: Mapping[str, Any], release: Mapping[str, Any] | None, built_by: str | None
 ) -> set[str]:
     """The unique ids of the manifest's nodes (models, seeds, tests) that come out as they did for the release whose
     inputs are `release` (clusterscore/run_inputs.py: `run_inputs`), this run's inputs being `now` and the last build
     in the warehouse having run the code `built_by`."""
-    code = now.get("code_sha256")
-    if not release or not code or release.get("code_sha256") != code or built_by != code:
+    if not same_code(now, release, built_by):
         return set()
     same_batch = {
         name

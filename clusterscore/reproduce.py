@@ -44,6 +44,7 @@ class Reproduction:
     code_version_now: str | None
     rows: dict[str, int] = field(default_factory=dict)
     differences: dict[str, list[dict]] = field(default_factory=dict)
+    workdir: Path | None = None  # the scratch copy's folder, when kept
 
     @property
     def identical(self) -> bool:
@@ -88,7 +89,9 @@ def reproduce(paths: Paths, run_id: str, keep_workdir: bool = False) -> Reproduc
         _roll_back(database, run_id, cutoff, [spec.raw_table for spec in SOURCES.values()])
         project = _project_with_rulebook(workdir, record)
         _dbt(project, database, run_id, run.get("as_of_date"))
-        result = Reproduction(run_id, cutoff, run.get("code_version"), code_version())
+        result = Reproduction(
+            run_id, cutoff, run.get("code_version"), code_version(), workdir=workdir if keep_workdir else None
+        )
         with connect(database) as con:
             con.execute(f"attach '{paths.published_db}' as published (read_only)")
             for table in COMPARED:
@@ -101,6 +104,14 @@ def reproduce(paths: Paths, run_id: str, keep_workdir: bool = False) -> Reproduc
 
 def _roll_back(database: Path, run_id: str, cutoff: str, raw_tables: list[str]) -> None:
     with connect(database) as con:
+        # The staging tables (the incremental models; the rest of staging are views) read only the versions landed
+        # after the batches they hold (macros/changed_records.sql), and the rollback makes older versions current
+        # again: emptied, they are built whole from the rolled-back records.
+        staging = con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'staging' and database_name = current_database()"
+        ).fetchall()
+        for (table,) in staging:
+            con.execute(f'delete from staging."{table}"')
         for table in raw_tables:
             con.execute(f"delete from {table} where fetched_at > ?", [cutoff])
             con.execute(

@@ -12,7 +12,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from dagster_dbt.asset_utils import get_asset_check_key_for_test, get_manifest_and_translator_from_dbt_assets
 
 from clusterscore.audit_store import RunRecord
-from clusterscore.dbt_reuse import last_built_by, note_build, reusable_nodes
+from clusterscore.dbt_reuse import batches_tested_through, last_built_by, note_build, reusable_nodes
 from clusterscore.publish import current_release
 from clusterscore.run_inputs import UNCHANGED_RECORD, always_rescore, run_inputs, unchanged_release
 from pipelines.dbt_metadata import with_table_metadata
@@ -38,12 +38,17 @@ class LayeredTranslator(DagsterDbtTranslator):
 
 translator = LayeredTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
+# The batches whose rows the tests scoped `where: not_yet_tested` leave out (macros/tests/test_scopes.sql).
+TESTED_THROUGH_VARIABLE = "CLUSTERSCORE_TESTED_THROUGH"
 
-def dbt_environment(warehouse: Warehouse, run_id: str) -> None:
-    """What the dbt process reads from its environment: the candidate database (profiles.yml) and the run id,
-    which becomes the run id of every published row, so a scorecard leads back to its run."""
+
+def dbt_environment(warehouse: Warehouse, run_id: str, tested: list[str] | None = None) -> None:
+    """What the dbt process reads from its environment: the candidate database (profiles.yml); the run id, which
+    becomes the run id of every published row, so a scorecard leads back to its run; and the batches through which
+    the tests scoped `where: not_yet_tested` have passed (macros/tests/test_scopes.sql)."""
     os.environ["CLUSTERSCORE_DUCKDB_PATH"] = warehouse.database_path
     os.environ["CLUSTERSCORE_RUN_ID"] = run_id
+    os.environ[TESTED_THROUGH_VARIABLE] = ",".join(tested or [])
 
 
 @dataclass
@@ -52,6 +57,7 @@ class Reused:
     (clusterscore/dbt_reuse.py), with what stands for them in Dagster."""
 
     release: str | None = None
+    tested_through: list[str] = field(default_factory=list)  # clusterscore/dbt_reuse.py: `batches_tested_through`
     nodes: dict[str, dict] = field(default_factory=dict)  # unique id -> manifest node
     assets: dict[str, dg.AssetKey] = field(default_factory=dict)  # model or seed -> its asset
     checks: dict[str, dg.AssetCheckKey] = field(default_factory=dict)  # test -> its check
@@ -111,8 +117,8 @@ def step_nodes(context: dg.AssetExecutionContext) -> dict[str, dg.AssetKey | dg.
 
 def reused_in_step(context: dg.AssetExecutionContext, warehouse: Warehouse, inputs: dict, nodes: dict) -> Reused:
     """Of this step's `nodes`, those that come out as they did for the current release (none when
-    CLUSTERSCORE_ALWAYS_RESCORE is set), after noting in the warehouse that this step's code is about to build in
-    it."""
+    CLUSTERSCORE_ALWAYS_RESCORE is set), with the batches its tests passed through, after noting in the warehouse
+    that this step's code is about to build in it."""
     step = context.op_def.name
     with warehouse.connect() as con:
         built_by = last_built_by(con, step)
@@ -121,7 +127,7 @@ def reused_in_step(context: dg.AssetExecutionContext, warehouse: Warehouse, inpu
     if always_rescore() or release is None:
         return Reused()
     manifest, _, _ = get_manifest_and_translator_from_dbt_assets([context.assets_def])
-    reused = Reused(release.run_id)
+    reused = Reused(release.run_id, batches_tested_through(inputs, release.inputs, built_by))
     for uid in reusable_nodes(manifest, inputs, release.inputs, built_by) & set(nodes):
         reused.nodes[uid] = manifest["nodes"][uid]
         (reused.checks if uid.startswith("test.") else reused.assets)[uid] = nodes[uid]
@@ -135,13 +141,14 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     The invocation's manifest and run results go to the run's audit-store record, whether it succeeded or not, with
     the nodes left out (`dbt/<step>/reused.json`).
     """
-    dbt_environment(warehouse, context.run.run_id)
     nodes = step_nodes(context)
     reused = reused_in_step(context, warehouse, inputs, nodes)
+    dbt_environment(warehouse, context.run.run_id, reused.tested_through)
     manifest, _, _ = get_manifest_and_translator_from_dbt_assets([context.assets_def])
     record = RunRecord(warehouse.paths, context.run.run_id)
     record.write_json(
-        f"dbt/{context.op_def.name}/reused.json", {"release": reused.release, "unique_ids": sorted(reused.nodes)}
+        f"dbt/{context.op_def.name}/reused.json",
+        {"release": reused.release, "unique_ids": sorted(reused.nodes), "tested_through": reused.tested_through},
     )
     # "buildable": dbt runs a test only when it selects every node the test reads; the tests that also read a
     # reused (excluded) node are selected by name (`Reused.build_args`). Unit tests are left out: their inputs

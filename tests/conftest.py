@@ -103,6 +103,16 @@ def run_dbt(*args: str, database: Path, target: Path, env: dict | None = None) -
     )
 
 
+def dbt_test_results(select: str, database: Path, target: Path, env: dict | None = None) -> list[dict]:
+    """`dbt test --select <select>` on `database`: the results of its tests (not of the on-run-end hook), after
+    checking that dbt exited as they say (1 when one failed)."""
+    done = run_dbt("test", "--select", select, database=database, target=target, env=env)
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+    tests = [r for r in results if r["unique_id"].startswith("test.")]
+    assert tests and done.returncode == (1 if any(r["status"] == "fail" for r in tests) else 0), done.stdout[-3000:]
+    return tests
+
+
 def change_the_register(path) -> dict[str, int]:
     """Three companies lose a participant relation, three report more employees, and one is gone. The other lines
     stay byte for byte (a record's hash is of the line as received)."""

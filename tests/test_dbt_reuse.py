@@ -12,7 +12,7 @@ import pytest
 from conftest import change_the_register, own_sample_home
 
 from clusterscore.audit_store import RunRecord
-from clusterscore.dbt_reuse import reusable_nodes
+from clusterscore.dbt_reuse import batches_tested_through, reusable_nodes
 from pipelines.project import dbt_project
 
 RELEASE = {
@@ -68,6 +68,16 @@ def test_nothing_is_reused_for_other_code_another_build_or_without_a_release(man
     assert not reusable_nodes(manifest, changed, None, built_by="code-1")
     missing = night(batches={"label_awards": None, "cvr_companies": "c-2"})
     assert "stg_labels__awards" not in names(reusable_nodes(manifest, missing, RELEASE, "code-1"), "model")
+
+
+def test_tests_pass_through_the_release_batches_only_for_the_same_code():
+    changed = night(batches={"cvr_companies": "c-2"})
+    assert batches_tested_through(changed, RELEASE, built_by="code-1") == ["a-1", "c-1", "d-1", "l-1", "s-1"]
+    assert batches_tested_through({**changed, "code_sha256": "code-2"}, RELEASE, built_by="code-2") == []
+    assert batches_tested_through(changed, RELEASE, built_by="code-0") == []  # other code built here last
+    assert batches_tested_through(changed, None, built_by="code-1") == []
+    missing = {**RELEASE, "batches": {**RELEASE["batches"], "label_awards": None}}
+    assert "l-1" not in batches_tested_through(changed, missing, built_by="code-1")
 
 
 def test_a_new_as_of_date_rebuilds_what_reads_it(manifest):

@@ -8,7 +8,7 @@ import shutil
 
 import duckdb
 import pytest
-from conftest import PARTICIPANT_NAMES_SQL, run_dbt
+from conftest import PARTICIPANT_NAMES_SQL, dbt_test_results, run_dbt
 
 from clusterscore.settings import SAMPLE_DIR
 from clusterscore.sources import SOURCES
@@ -183,17 +183,8 @@ def test_the_evidence_tests_read_the_run_being_built_only(refreshed, tmp_path):
 
     def evidence_tests(run_id: str) -> dict[str, str]:
         target = tmp_path / f"target-{run_id}"
-        done = run_dbt(
-            "test",
-            "--select",
-            "fct_indicator_evidence",
-            database=database,
-            target=target,
-            env={"CLUSTERSCORE_RUN_ID": run_id},
-        )
-        results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
-        assert done.returncode == (1 if any(r["status"] == "fail" for r in results) else 0), done.stdout[-2000:]
-        return {r["unique_id"].split(".")[2]: r["status"] for r in results if r["unique_id"].startswith("test.")}
+        results = dbt_test_results("fct_indicator_evidence", database, target, env={"CLUSTERSCORE_RUN_ID": run_id})
+        return {r["unique_id"].split(".")[2]: r["status"] for r in results}
 
     with duckdb.connect(str(database)) as con:
         (current,) = con.execute(

@@ -1,0 +1,48 @@
+{#-
+    Two scopes a test can be given by `where`, each a word this override of dbt's `get_where_subquery` replaces
+    when the test executes (a test's `where` is read as it is parsed, and what these read is known only at
+    execution). Any other `where` is dbt's own.
+
+    `this_run`: a test of a mart kept per run (rows by run_id, written by delete+insert on run_id) reads only the
+    run being built. Earlier runs' rows were tested when their run built them and never change, and the evidence
+    mart gains a run's links every run (1.2 million nationally), so a test over every run would read more every
+    night.
+
+    `not_yet_tested`: a test of a national staging model (CVR: 2.2 million companies, 5.9 million roles) reads only
+    the rows of record versions landed after the batches its tests last passed through, which the pipeline passes
+    in CLUSTERSCORE_TESTED_THROUGH (one batch per source: the current release's, when this code built and tested
+    it; clusterscore/dbt_reuse.py: `batches_tested_through`). The other rows were in the tables the release's build tested
+    and are unchanged since; a night then tests its 1 % instead of the whole register (bench/README.md). The model
+    must carry `batch_id`, the batch its row's record version was landed in. Unset or empty: every row. (The
+    landing's own table is named directly, not as a source: the scope is no input of the test when it is parsed.)
+-#}
+{% macro get_where_subquery(relation) -%}
+    {%- set scope = config.get('where', '') -%}
+    {%- if scope == 'this_run' -%}
+        {%- do return('(select * from ' ~ relation ~ ' where run_id = ' ~ current_run_id() ~ ') dbt_subquery') -%}
+    {%- elif scope == 'not_yet_tested' -%}
+        {%- do return(rows_not_yet_tested(relation)) -%}
+    {%- endif -%}
+    {%- do return(adapter.dispatch('get_where_subquery', 'dbt')(relation)) -%}
+{%- endmacro %}
+
+{% macro rows_not_yet_tested(relation) -%}
+    {%- set tested = (env_var('CLUSTERSCORE_TESTED_THROUGH', '') if execute else '').split(',') | select | list -%}
+    {%- if not tested -%}
+        {%- do return(relation) -%}
+    {%- endif -%}
+    {%- set quoted = [] -%}
+    {%- for batch in tested -%}
+        {%- do quoted.append("'" ~ batch | replace("'", "''") ~ "'") -%}
+    {%- endfor -%}
+    (
+        select * from {{ relation }}
+        where coalesce(batch_id, '') not in (
+            select landed.batch_id
+            from meta.batches as landed
+            inner join meta.batches as tested
+                on landed.source_name = tested.source_name and landed.fetched_at <= tested.fetched_at
+            where tested.batch_id in ({{ quoted | join(', ') }})
+        )
+    ) dbt_subquery
+{%- endmacro %}
