@@ -4,8 +4,9 @@ import re
 
 from clusterscore.settings import REPO_ROOT
 
-# Set by the program itself for the dbt process, not by the operator (the last: where the run's dbt server listens).
-INTERNAL = {"CLUSTERSCORE_DUCKDB_PATH", "CLUSTERSCORE_RUN_ID", "CLUSTERSCORE_DBT_SERVER"}
+# Set by the program itself for the dbt process, not by the operator (the dbt server: where the run's dbt server
+# listens; the tested-through batches: pipelines/transform.py).
+INTERNAL = {"CLUSTERSCORE_DUCKDB_PATH", "CLUSTERSCORE_RUN_ID", "CLUSTERSCORE_DBT_SERVER", "CLUSTERSCORE_TESTED_THROUGH"}
 
 
 def variables_read_by_the_code() -> set[str]:
