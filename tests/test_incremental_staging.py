@@ -25,21 +25,21 @@ def test_incremental_cvr_staging_equals_a_full_rebuild(tmp_path, monkeypatch):
         changes = change_the_register(sample / "cvr" / "virksomhed.jsonl.gz")
         monkeypatch.delenv("CLUSTERSCORE_ALWAYS_RESCORE")  # set for every test (tests/conftest.py)
         release_batches = current_release(paths).inputs["batches"]
+        tested_through = sorted(b for b in release_batches.values() if b)
         with duckdb.connect(str(paths.candidate), read_only=True) as con:
             before = {model: con.execute(f"select * from staging.{model}").fetchall() for model in MODELS}
-        with duckdb.connect(str(paths.candidate), read_only=True) as con:
             held = "select count(*) from staging.stg_cvr__companies where cvr_number = ?"
             assert con.execute(held, [changes["gone"]]).fetchone()[0] == 1
         second = run_refresh(paths)
         assert second.success, second.render()
 
         # The night's staging read only what it did not hold (the incremental branch of the macros ran).
-        results = RunRecord(paths, second.run_id).read_json("dbt/dbt_build/run_results.json.gz")["results"]
+        record = RunRecord(paths, second.run_id)
+        results = record.read_json("dbt/dbt_build/run_results.json.gz")["results"]
         compiled = {r["unique_id"].rsplit(".", 1)[-1]: r.get("compiled_code") or "" for r in results}
         assert all("select distinct held.batch_id" in compiled[model] for model in MODELS)
         # ... and their tests only the rows of batches after the release's (the same code built and tested it).
-        tested = RunRecord(paths, second.run_id).read_json("dbt/dbt_build/reused.json")["tested_through"]
-        assert tested == sorted(b for b in release_batches.values() if b)
+        assert record.read_json("dbt/dbt_build/reused.json")["tested_through"] == tested_through
         (scoped,) = (
             r["compiled_code"]
             for r in results
@@ -77,7 +77,7 @@ def test_incremental_cvr_staging_equals_a_full_rebuild(tmp_path, monkeypatch):
             "update staging.stg_cvr__companies set unit_number = null where cvr_number = "
             "(select min(cvr_number) from staging.stg_cvr__companies where batch_id = ?)"
         )
-        tested = ",".join(sorted(b for b in release_batches.values() if b))
+        tested = ",".join(tested_through)
         with duckdb.connect(str(rebuilt)) as con:
             con.execute(spoil, [release_batches["cvr_companies"]])
             (night_batch,) = con.execute(

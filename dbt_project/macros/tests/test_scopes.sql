@@ -11,10 +11,11 @@
     `not_yet_tested`: a test of a national staging model (CVR: 2.2 million companies, 5.9 million roles) reads only
     the rows of record versions landed after the batches its tests last passed through, which the pipeline passes
     in CLUSTERSCORE_TESTED_THROUGH (one batch per source: the current release's, when this code built and tested
-    it; clusterscore/dbt_reuse.py: `batches_tested_through`). The other rows were in the tables the release's build tested
-    and are unchanged since; a night then tests its 1 % instead of the whole register (bench/README.md). The model
-    must carry `batch_id`, the batch its row's record version was landed in. Unset or empty: every row. (The
-    landing's own table is named directly, not as a source: the scope is no input of the test when it is parsed.)
+    it; clusterscore/dbt_reuse.py: `batches_tested_through`). The other rows were in the tables the release's
+    build tested and are unchanged since; a night then tests its 1 % instead of the whole register
+    (bench/README.md). The model must carry `batch_id`, the batch its row's record version was landed in. Unset or
+    empty: every row. (The landing's own table is named directly, not as a source: the scope is no input of the
+    test when it is parsed.)
 -#}
 {% macro get_where_subquery(relation) -%}
     {%- set scope = config.get('where', '') -%}
