@@ -58,51 +58,76 @@ def _excel_value(value):
     return value
 
 
+@dataclass
+class WorkbookRows:
+    """What a run's workbook shows, read from the database: the about sheet, each table's header and rows, and the
+    columns sheet."""
+
+    about: list[list]
+    tables: dict[str, tuple[list[str], list[tuple]]] = field(default_factory=dict)
+    column_docs: list[tuple] = field(default_factory=list)
+
+
 def export_run(database: Path, out_root: Path, run_id: str | None = None) -> ExportResult:
     """Write one run's published tables under out_root/<run_id>/ and return what was written."""
     with duckdb.connect(str(database), read_only=True) as con:
-        run_id = run_id or latest_run_id(con)
-        if not RUN_ID.match(run_id):
-            raise ValueError(f"not a run id: {run_id!r}")
-        folder = out_root / run_id
-        folder.mkdir(parents=True, exist_ok=True)
-        result = ExportResult(run_id, folder)
-        workbook = Workbook(write_only=True)
-        about = workbook.create_sheet("about")
-        for line in _about_rows(con, run_id):
-            about.append(line)
-        column_docs: list[tuple] = []
-        for table, per_run in PUBLISHED_TABLES.items():
-            query = _select(table, per_run, run_id)
-            for suffix, options in (("csv", "format csv, header true"), ("parquet", "format parquet")):
-                target = folder / f"{table}.{suffix}"
-                con.execute(f"copy ({query}) to '{target}' ({options})")
-                result.files.append(target)
-            cursor = con.execute(query)
-            names = [d[0] for d in cursor.description]
-            sheet = workbook.create_sheet(table[:31])
-            sheet.append(_header(sheet, names))
-            count = 0
-            for row in cursor.fetchall():
-                sheet.append([_excel_value(v) for v in row])
-                count += 1
-            result.rows[table] = count
-            column_docs += con.execute(
-                """
-                select table_name, column_name, data_type, coalesce(comment, '')
-                from duckdb_columns() where schema_name = 'marts' and table_name = ?
-                order by column_index
-                """,
-                [table],
-            ).fetchall()
-        columns = workbook.create_sheet("columns")
-        columns.append(_header(columns, ["table", "column", "type", "what it means"]))
-        for line in column_docs:
-            columns.append(list(line))
-        target = folder / f"clusterscore_{run_id}.xlsx"
-        workbook.save(target)
-        result.files.append(target)
+        result, rows = export_files(con, out_root, run_id)
+    write_workbook(result, rows)
     return result
+
+
+def export_files(
+    con: duckdb.DuckDBPyConnection, out_root: Path, run_id: str | None
+) -> tuple[ExportResult, WorkbookRows]:
+    """The DuckDB part of `export_run`: the CSV and Parquet files, and the rows the workbook shows. Publishing
+    writes the workbook (openpyxl: Python) on a thread, beside its other work, once the database is free."""
+    run_id = run_id or latest_run_id(con)
+    if not RUN_ID.match(run_id):
+        raise ValueError(f"not a run id: {run_id!r}")
+    folder = out_root / run_id
+    folder.mkdir(parents=True, exist_ok=True)
+    result = ExportResult(run_id, folder)
+    rows = WorkbookRows(_about_rows(con, run_id))
+    for table, per_run in PUBLISHED_TABLES.items():
+        query = _select(table, per_run, run_id)
+        for suffix, options in (("csv", "format csv, header true"), ("parquet", "format parquet")):
+            target = folder / f"{table}.{suffix}"
+            con.execute(f"copy ({query}) to '{target}' ({options})")
+            result.files.append(target)
+        cursor = con.execute(query)
+        rows.tables[table] = ([d[0] for d in cursor.description], cursor.fetchall())
+        result.rows[table] = len(rows.tables[table][1])
+        rows.column_docs += con.execute(
+            """
+            select table_name, column_name, data_type, coalesce(comment, '')
+            from duckdb_columns() where schema_name = 'marts' and table_name = ?
+            order by column_index
+            """,
+            [table],
+        ).fetchall()
+    return result, rows
+
+
+def write_workbook(result: ExportResult, rows: WorkbookRows) -> Path:
+    """The XLSX workbook of `export_files`' rows, beside its files: a sheet per table, the about and columns
+    sheets."""
+    workbook = Workbook(write_only=True)
+    about = workbook.create_sheet("about")
+    for line in rows.about:
+        about.append(line)
+    for table, (names, values) in rows.tables.items():
+        sheet = workbook.create_sheet(table[:31])
+        sheet.append(_header(sheet, names))
+        for row in values:
+            sheet.append([_excel_value(v) for v in row])
+    columns = workbook.create_sheet("columns")
+    columns.append(_header(columns, ["table", "column", "type", "what it means"]))
+    for line in rows.column_docs:
+        columns.append(list(line))
+    target = result.folder / f"clusterscore_{result.run_id}.xlsx"
+    workbook.save(target)
+    result.files.append(target)
+    return target
 
 
 def _about_rows(con: duckdb.DuckDBPyConnection, run_id: str) -> list[list]:
@@ -133,9 +158,3 @@ def _header(sheet, names: list[str]) -> list[WriteOnlyCell]:
 
 
 BOLD = Font(bold=True)
-
-
-if __name__ == "__main__":  # `python -m clusterscore.exports DATABASE OUT_ROOT RUN_ID`: run by publish beside the site
-    import sys
-
-    export_run(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3])

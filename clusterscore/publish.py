@@ -15,9 +15,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import subprocess
-import sys
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +26,12 @@ from clusterscore.timings import Timings
 from clusterscore.warehouse import connect, sql_literal
 
 RELEASE_FILE = "RELEASE.json"
+# Candidate tables a release holds as a view of its other tables, with the same rows, instead of a copy. The links
+# of the run being published are the links `LINKS` holds open once it is built (dbt_project/models/marts/
+# fct_evidence_link.sql): copying the 1.2 million national links again took 0.7 s of every night's publication.
+PUBLISHED_AS_VIEWS = {
+    "intermediate.int_indicator_evidence": f"select * from {LINKS} where last_run_seq is null",
+}
 RELEASES_DDL = """
 create schema if not exists meta;
 create table if not exists meta.releases (
@@ -310,6 +313,8 @@ def write_release_tables(candidate: Path, target: Path, as_received: Path | None
             ).fetchall()
             for schema, table, comment in tables:
                 con.execute(f"create schema if not exists release.{schema}")
+                if f"{schema}.{table}" in PUBLISHED_AS_VIEWS:
+                    continue  # a view, made below with the marts' views
                 rows = f"select * from {schema}.{table}"
                 if schema == "raw":  # the versions some scorecard's evidence names
                     # Found by their keys first, then fetched by row id: the payloads of the others (the whole
@@ -344,8 +349,10 @@ def write_release_tables(candidate: Path, target: Path, as_received: Path | None
                 "and c.comment is not null",
                 [raw],
             ).fetchall():
+                if f"{schema}.{table}" in PUBLISHED_AS_VIEWS:
+                    continue
                 con.execute(f'comment on column release.{schema}.{table}."{column}" is {sql_literal(comment)}')
-            views = [] if raw else _mart_views(con)
+            views = [] if raw else _mart_views(con) + _tables_as_views(con)
         finally:
             con.execute("detach release")
             if raw:
@@ -355,6 +362,29 @@ def write_release_tables(candidate: Path, target: Path, as_received: Path | None
             for statement in views:
                 release.execute(statement)
     return done
+
+
+def _tables_as_views(con) -> list[str]:
+    """The statements that make the tables of PUBLISHED_AS_VIEWS views in a release, with the candidate table's
+    columns (in its order) and comments."""
+    statements = []
+    for name, rows in PUBLISHED_AS_VIEWS.items():
+        described = con.execute(
+            "select c.column_name, c.comment, t.comment from duckdb_columns() as c join duckdb_tables() as t "
+            "using (database_name, schema_name, table_name) where database_name = current_database() "
+            "and schema_name || '.' || table_name = ? order by c.column_index",
+            [name],
+        ).fetchall()
+        if not described:
+            continue
+        columns = ", ".join(f'"{column}"' for column, _, _ in described)
+        statements.append(f"create or replace view {name} as select {columns} from ({rows})")
+        if described[0][2]:
+            statements.append(f"comment on view {name} is {sql_literal(described[0][2])}")
+        statements += [
+            f'comment on column {name}."{column}" is {sql_literal(text)}' for column, text, _ in described if text
+        ]
+    return statements
 
 
 def _mart_views(con) -> list[str]:
@@ -592,20 +622,19 @@ def _write_release(
 
     - on a worker thread, DuckDB: the store of records as received (`keep_as_received`, from the candidate), then
       the release's raw record versions, which need that store;
-    - here, meanwhile: the tables the site and the exports read (also DuckDB, on the same candidate), then the
-      site's pages (Jinja and matplotlib: Python), from what the site read before the raw tables are written;
-    - in a child process: the exports (openpyxl), from those tables. A fresh interpreter: forking a process that
-      runs DuckDB's and Dagster's threads is not safe, and multiprocessing's spawn would import the caller's main
-      module again. The raw tables are written once it has finished: it holds the file open read-only.
+    - here, meanwhile: the tables the site and the exports read (also DuckDB, on the same candidate), the exports'
+      CSV and Parquet files and what the site and the workbook show, read from those tables; then the site's
+      pages (Jinja and matplotlib: Python);
+    - on another worker thread, once those reads are done: the exports' workbook (openpyxl: Python). Its rows are
+      in memory by then, so the raw versions go into the database beside it: when a child process read the
+      tables for the exports, the raw versions waited for it to end, as it held the file open (national night:
+      1.2 s of the release's 3.9 s).
     """
+    from clusterscore.exports import export_files, write_workbook  # openpyxl: imported only to publish
     from clusterscore.site import build_site, queries
 
-    with (
-        # One thread for the store, then the raw versions; one that waits for the exports' child, so their phase
-        # ends when the child does (not when the store's thread is free to notice).
-        ThreadPoolExecutor(max_workers=2, thread_name_prefix="release-raw") as worker,
-        tempfile.TemporaryFile() as errors,
-    ):
+    # One thread for the store, then the raw versions; one for the workbook.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="release") as worker:
 
         def store() -> None:
             with timings.phase("worker: store of records as received"):
@@ -614,38 +643,26 @@ def _write_release(
         stored = worker.submit(store)
         with timings.phase("database: tables but the raw versions"):
             done = write_release_tables(paths.candidate, database)
-        exported = timings.begin("child process: exports (CSV, Parquet, XLSX)")
-        exporting = subprocess.Popen(
-            [sys.executable, "-m", "clusterscore.exports", str(database), str(building / "exports"), run_id],
-            stdout=subprocess.DEVNULL,
-            stderr=errors,
-        )
+        with timings.phase("exports: CSV, Parquet and the workbook's rows"), connect(database, read_only=True) as con:
+            exported, workbook_rows = export_files(con, building / "exports", run_id)
+        with timings.phase("site: read"):
+            site = queries.load(database)  # read before the raw tables are written: the file is then free
 
-        def exports() -> None:
-            exporting.wait()
-            exported()
-
-        exports_done = worker.submit(exports)
+        def workbook() -> None:
+            with timings.phase("worker: exports' workbook (XLSX)"):
+                write_workbook(exported, workbook_rows)
 
         def raw_tables() -> dict[str, dict]:
-            exports_done.result()
             stored.result()
             with timings.phase("worker: raw record versions"):
                 return write_release_tables(paths.candidate, database, paths.as_received_store)
 
-        try:
-            with timings.phase("site: read"):
-                site = queries.load(database)  # read before the raw tables are written: the file is then free
-            written = worker.submit(raw_tables)
-            with timings.phase("site: pages"):
-                build_site(site, building / "site", docs=docs)
-        finally:
-            exporting.wait()  # not left running if the site failed
+        written = worker.submit(raw_tables)
+        workbook_written = worker.submit(workbook)
+        with timings.phase("site: pages"):
+            build_site(site, building / "site", docs=docs)
+        workbook_written.result()
         done |= written.result()
-        if exporting.returncode:
-            errors.seek(0)
-            message = errors.read().decode(errors="replace").strip()
-            raise RuntimeError(f"exports of run {run_id} failed: {message}")
     return done
 
 

@@ -4,14 +4,28 @@ on the asset its meta names, and per raw source the reconciliation received = la
 import json
 
 import dagster as dg
+from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
 
 from clusterscore.audit_store import RunRecord
-from clusterscore.quality.gx_runner import suite_frame, validate
+from clusterscore.dbt_reuse import last_built_by
+from clusterscore.quality.gx_runner import is_profile_suite, suite_frame, validate
 from clusterscore.quality.reconcile import reconcile_latest_batch
-from clusterscore.quality.reuse import fingerprint, keep_pass, reusable_outcome
+from clusterscore.quality.reuse import fingerprint, keep_pass, kept_pass, reusable_outcome, same_rows_by_inputs
+from clusterscore.run_inputs import run_inputs
 from clusterscore.settings import expectations_dir
 from clusterscore.sources import SOURCES
 from pipelines.resources import Warehouse
+from pipelines.transform import dbt_build
+
+
+def manifest() -> dict:
+    """The dbt manifest the dbt step builds from (loaded once, by dagster-dbt)."""
+    return get_manifest_and_translator_from_dbt_assets([dbt_build])[0]
+
+
+def dbt_built_by(con) -> str | None:
+    """The code of the last dbt build in the warehouse (clusterscore/dbt_reuse.py)."""
+    return last_built_by(con, dbt_build.op.name)
 
 
 def build_gx_check(suite: str, asset_key: list[str], notes: str) -> dg.AssetChecksDefinition:
@@ -22,9 +36,18 @@ def build_gx_check(suite: str, asset_key: list[str], notes: str) -> dg.AssetChec
         blocking=True,
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
+        profiled = is_profile_suite(suite)
+        kept = kept_pass(warehouse.paths, suite)
         with warehouse.connect(read_only=True) as con:
-            rows = fingerprint(con, suite)
-            reused = reusable_outcome(warehouse.paths, suite, rows.fingerprint)
+            # A profile suite's pass is reused by the run's inputs when they leave its rows as they were: its
+            # fingerprint would cost the profile's query (clusterscore/quality/reuse.py).
+            inputs = run_inputs(con) if profiled else None
+            if kept and inputs and same_rows_by_inputs(manifest(), asset_key, inputs, kept.inputs, dbt_built_by(con)):
+                rows, reused, reused_by = kept.rows, (kept.outcome, kept.run_id), "inputs"
+            else:
+                rows = fingerprint(con, suite)
+                reused = reusable_outcome(warehouse.paths, suite, rows.fingerprint)
+                reused_by = "rows" if reused else ""
             # A profile suite validates the profile it was fingerprinted by; another suite reads its rows only to
             # validate them.
             frame = rows.profile
@@ -32,12 +55,20 @@ def build_gx_check(suite: str, asset_key: list[str], notes: str) -> dg.AssetChec
                 frame = suite_frame(con, suite)
         if reused is None:
             outcome, validated_in = validate(suite, frame), context.run.run_id
-            keep_pass(warehouse.paths, suite, rows.fingerprint, validated_in, outcome)
+            keep_pass(warehouse.paths, suite, rows, validated_in, outcome, inputs)
         else:
             outcome, validated_in = reused
-        result = outcome.result if reused is None else {**outcome.result, "clusterscore_reused_from_run": validated_in}
+        result = (
+            outcome.result
+            if reused is None
+            else {**outcome.result, "clusterscore_reused_from_run": validated_in, "clusterscore_reused_by": reused_by}
+        )
         RunRecord(warehouse.paths, context.run.run_id).write_json(f"quality/{suite}.json", result)
-        same_rows = f" (rows and code as validated in run {validated_in}: that result reused)" if reused else ""
+        same_rows = {
+            "rows": f" (rows and code as validated in run {validated_in}: that result reused)",
+            "inputs": f" (inputs that leave the rows as validated in run {validated_in}: that result reused)",
+            "": "",
+        }[reused_by]
         return dg.AssetCheckResult(
             passed=outcome.success,
             severity=dg.AssetCheckSeverity.ERROR,

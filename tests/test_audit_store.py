@@ -31,6 +31,7 @@ from clusterscore.publish import (
     write_release_database,
 )
 from clusterscore.reproduce import reproduce
+from clusterscore.warehouse import table_type
 
 pytestmark = pytest.mark.slow
 CLI = str(Path(sys.executable).parent / "clusterscore")
@@ -120,6 +121,21 @@ def test_a_runs_evidence_links_stay_as_the_run_made_them(two_runs):
             ).fetchone()
             assert open_links == second_run  # the latest run's links are the open ones
     assert len(first.evidence) > 1000
+    # The release holds the run's links as a view of the open ones (publish.PUBLISHED_AS_VIEWS): the rows and columns
+    # of the candidate's table.
+    with duckdb.connect(str(paths.published_db), read_only=True) as con:
+        con.execute(f"attach '{paths.candidate}' as candidate (read_only)")
+        assert table_type(con, "intermediate.int_indicator_evidence") == "VIEW"
+        published, built = "intermediate.int_indicator_evidence", "candidate.intermediate.int_indicator_evidence"
+        for a, b in ((published, built), (built, published)):
+            assert con.execute(f"select count(*) from (from {a} except all from {b})").fetchone()[0] == 0
+        described = (
+            "select column_name, data_type, comment from duckdb_columns() where database_name = ? "
+            "and schema_name = 'intermediate' and table_name = 'int_indicator_evidence' order by column_index"
+        )
+        release = con.execute("select current_database()").fetchone()[0]
+        columns = con.execute(described, [release]).fetchall()
+        assert columns == con.execute(described, ["candidate"]).fetchall()
 
 
 def test_the_second_release_database_is_the_first_brought_up_to_date(two_runs, tmp_path):
@@ -208,7 +224,8 @@ def test_each_release_records_where_publishing_its_time_went(two_runs):
         "candidate: record the release, checkpoint",
         "worker: store of records as received",
         "database: tables but the raw versions",
-        "child process: exports (CSV, Parquet, XLSX)",
+        "exports: CSV, Parquet and the workbook's rows",
+        "worker: exports' workbook (XLSX)",
         "site: read",
         "site: pages",
         "worker: raw record versions",
@@ -223,9 +240,11 @@ def test_each_release_records_where_publishing_its_time_went(two_runs):
         assert all(p["start_s"] >= 0 and p["seconds"] >= 0 for p in phases)
         starts = {p["phase"]: p["start_s"] for p in phases}
         ends = {p["phase"]: p["end_s"] for p in phases}
-        # the raw versions need the store and the exports' end; the checksums read everything written
+        # the raw versions need the store and a database no longer read for the exports, the workbook the rows
+        # read; the checksums read everything written
         assert starts["worker: raw record versions"] >= ends["worker: store of records as received"]
-        assert starts["worker: raw record versions"] >= ends["child process: exports (CSV, Parquet, XLSX)"]
+        assert starts["worker: raw record versions"] >= ends["exports: CSV, Parquet and the workbook's rows"]
+        assert starts["worker: exports' workbook (XLSX)"] >= ends["exports: CSV, Parquet and the workbook's rows"]
         assert starts["checksums of the release's files"] >= max(
             ends[name] for name in ends if name not in {"checksums of the release's files", "prune old releases"}
         )

@@ -35,6 +35,12 @@ def test_incremental_cvr_staging_equals_a_full_rebuild(tmp_path, monkeypatch):
 
         # The night's staging read only what it did not hold (the incremental branch of the macros ran).
         record = RunRecord(paths, second.run_id)
+        # The CVR suites validated the changed rows; the members' suite was known unchanged from the run's inputs
+        # (clusterscore/quality/reuse.py: `same_rows_by_inputs`), so its profile was not queried.
+        for suite in ("raw_cvr_companies", "stg_cvr__companies"):
+            assert "clusterscore_reused_from_run" not in record.read_json(f"quality/{suite}.json")
+        members = record.read_json("quality/stg_clusters__members.json")
+        assert (members["clusterscore_reused_by"], members["clusterscore_reused_from_run"]) == ("inputs", first.run_id)
         results = record.read_json("dbt/dbt_build/run_results.json.gz")["results"]
         compiled = {r["unique_id"].rsplit(".", 1)[-1]: r.get("compiled_code") or "" for r in results}
         assert all("select distinct held.batch_id" in compiled[model] for model in MODELS)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import shutil
 
 import duckdb
 import pytest
 
 from clusterscore.quality.gx_runner import SuiteOutcome
-from clusterscore.quality.reuse import fingerprint, keep_pass, reusable_outcome
+from clusterscore.quality.reuse import Rows, fingerprint, keep_pass, reusable_outcome, same_rows_by_inputs
 from clusterscore.settings import EXPECTATIONS_DIR
+from pipelines.project import dbt_project
 
 SUITE = "stg_labels__awards"
 
@@ -95,16 +98,16 @@ def test_only_a_pass_is_kept_and_reused_for_the_same_fingerprint_unless_everythi
 ):
     monkeypatch.delenv("CLUSTERSCORE_ALWAYS_RESCORE")
     same, other = rows, rows_of(ROWS[:2])
-    keep_pass(home, SUITE, same, "run-failed", outcome(False))
+    keep_pass(home, SUITE, Rows(same, 3), "run-failed", outcome(False))
     assert reusable_outcome(home, SUITE, same) is None  # a failure is never reused
 
-    keep_pass(home, SUITE, same, "run-1", outcome(True))
+    keep_pass(home, SUITE, Rows(same, 3), "run-1", outcome(True))
     reused, validated_in = reusable_outcome(home, SUITE, same)
     assert validated_in == "run-1" and reused == outcome(True)
     assert reusable_outcome(home, SUITE, other) is None
     assert reusable_outcome(home, "raw_label_awards", same) is None
 
-    keep_pass(home, SUITE, other, "run-2", outcome(True))  # the suite's last pass replaces the one before
+    keep_pass(home, SUITE, Rows(other, 2), "run-2", outcome(True))  # the suite's last pass replaces the one before
     assert reusable_outcome(home, SUITE, same) is None
     assert reusable_outcome(home, SUITE, other)[1] == "run-2"
 
@@ -141,3 +144,30 @@ def test_a_profile_suite_is_fingerprinted_by_its_profile_and_validates_that(tmp_
 
     first = landed(6)
     assert landed(4) != first
+
+
+def test_a_profile_suites_rows_are_known_to_be_the_same_from_the_runs_inputs():
+    """A profile suite's pass is reused without its query when the run's inputs leave its rows as they were: a raw
+    source's suite while no other batch of it has landed, a staging model's when dbt would reuse the model."""
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    sources = ("annual_reports", "cluster_designations", "cluster_submissions", "cvr_companies", "label_awards")
+    then = {
+        "batches": {name: f"{name}-1" for name in sources},
+        "stale_sources": [],
+        "as_of_date": "2026-11-30",
+        "code_sha256": "code-1",
+    }
+    # The next night: new CVR documents, and the next day.
+    now = {**then, "batches": {**then["batches"], "cvr_companies": "cvr_companies-2"}, "as_of_date": "2026-12-01"}
+    same = functools.partial(same_rows_by_inputs, manifest)
+    assert same(["raw", "cluster_submissions"], now, then, "code-1")
+    assert same(["staging", "stg_clusters__members"], now, then, "code-1")
+    assert not same(["raw", "cvr_companies"], now, then, "code-1")
+    assert not same(["staging", "stg_cvr__companies"], now, then, "code-1")
+    # Other code now, a last build by other code (for a model), no inputs kept, or a mart: not known to be the same.
+    other_code = {**now, "code_sha256": "code-2"}
+    assert not same(["raw", "cluster_submissions"], other_code, then, "code-2")
+    assert not same(["staging", "stg_clusters__members"], other_code, then, "code-2")
+    assert not same(["staging", "stg_clusters__members"], now, then, "code-2")
+    assert not same(["raw", "cluster_submissions"], now, None, "code-1")
+    assert not same(["marts", "scorecard"], now, then, "code-1")

@@ -8,6 +8,12 @@ fingerprint of the suite's last pass it reports that pass (naming the run that v
 the rows and validating again: 0.3-2 s a suite, and a run whose checks all reuse never imports Great Expectations
 (3-4.5 s). Only passes are kept (the last one per suite, under CLUSTERSCORE_HOME/gx/reuse/), so a failure is
 always validated afresh, and `CLUSTERSCORE_ALWAYS_RESCORE=1` validates everything again.
+
+A profile suite's fingerprint is its profile, which costs the query it saves (national: 0.2-0.9 s). So its pass
+also keeps the run's inputs (clusterscore/run_inputs.py), and a run whose inputs leave the suite's rows as they
+were (`same_rows_by_inputs`: the raw source's batch, or the staging model reusable as clusterscore/dbt_reuse.py
+decides for dbt's nodes) reports that pass without the query: on a usual night, the suites of the sources that
+sent nothing new.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
+from clusterscore.dbt_reuse import reusable_nodes
 from clusterscore.json_files import write_json
 from clusterscore.quality.gx_runner import SuiteOutcome
 from clusterscore.run_inputs import always_rescore, code_sha256
@@ -29,6 +36,15 @@ class Rows(NamedTuple):
     fingerprint: str
     count: int  # rows the suite validates (for a profile suite: the rows it profiles)
     profile: pd.DataFrame | None = None  # a profile suite's one-row profile, read to fingerprint it
+
+
+class Kept(NamedTuple):
+    """A suite's last pass: what it validated, and the inputs of the run that validated it (None if not kept)."""
+
+    outcome: SuiteOutcome
+    run_id: str
+    rows: Rows
+    inputs: dict | None
 
 
 def fingerprint(con, suite: str) -> Rows:
@@ -64,23 +80,58 @@ def _kept(paths: Paths, suite: str):
     return paths.gx_root / "reuse" / f"{suite}.json"
 
 
-def reusable_outcome(paths: Paths, suite: str, rows: str) -> tuple[SuiteOutcome, str] | None:
-    """The suite's last pass and the run that validated it, if it validated rows of this fingerprint."""
+def kept_pass(paths: Paths, suite: str) -> Kept | None:
+    """The suite's last pass, if there is one to reuse (none when CLUSTERSCORE_ALWAYS_RESCORE is set)."""
     kept = _kept(paths, suite)
     if always_rescore() or not kept.exists():
         return None
     try:
         last = json.loads(kept.read_text(encoding="utf-8"))
-        if last["fingerprint"] != rows:
-            return None
-        return SuiteOutcome(**last["outcome"]), last["run_id"]
+        rows = Rows(last["fingerprint"], int(last.get("count", 0)))
+        return Kept(SuiteOutcome(**last["outcome"]), last["run_id"], rows, last.get("inputs"))
     except (ValueError, KeyError, TypeError):  # unreadable (say, cut short by a full disk): validate afresh
         return None
 
 
-def keep_pass(paths: Paths, suite: str, rows: str, run_id: str, outcome: SuiteOutcome) -> None:
-    """Remember a pass for later runs (in place of the suite's pass before)."""
+def reusable_outcome(paths: Paths, suite: str, rows: str) -> tuple[SuiteOutcome, str] | None:
+    """The suite's last pass and the run that validated it, if it validated rows of this fingerprint."""
+    kept = kept_pass(paths, suite)
+    return (kept.outcome, kept.run_id) if kept and kept.rows.fingerprint == rows else None
+
+
+def same_rows_by_inputs(
+    manifest: dict, asset_key: list[str], now: dict, then: dict | None, built_by: str | None
+) -> bool:
+    """Whether a suite on the asset `asset_key` reads now the rows it read in a run whose inputs were `then`, this
+    run's being `now` (clusterscore/run_inputs.py: `run_inputs`), from the inputs alone: a raw source's suite reads
+    its latest batch, the same while no other batch has landed (and the code, suites included, is the same); a
+    staging model's, the model's rows, the same when dbt's own reuse rule says the model comes out as it did then
+    (`built_by`: the code of the last dbt build in the warehouse). Other assets: False (fingerprinted instead)."""
+    if not then or len(asset_key) != 2:
+        return False
+    layer, name = asset_key
+    if layer == "raw":
+        batch = (now.get("batches") or {}).get(name)
+        return (
+            batch is not None
+            and now.get("code_sha256") == then.get("code_sha256")
+            and (then.get("batches") or {}).get(name) == batch
+        )
+    model = f"model.{manifest.get('metadata', {}).get('project_name', 'clusterscore')}.{name}"
+    return layer == "staging" and model in reusable_nodes(manifest, now, then, built_by)
+
+
+def keep_pass(
+    paths: Paths, suite: str, rows: Rows, run_id: str, outcome: SuiteOutcome, inputs: dict | None = None
+) -> None:
+    """Remember a pass for later runs (in place of the suite's pass before), with the run's inputs if given."""
     if not outcome.success:
         return
-    record = {"fingerprint": rows, "run_id": run_id, "outcome": dataclasses.asdict(outcome)}
+    record = {
+        "fingerprint": rows.fingerprint,
+        "count": rows.count,
+        "run_id": run_id,
+        "outcome": dataclasses.asdict(outcome),
+        "inputs": inputs,
+    }
     write_json(_kept(paths, suite), record)

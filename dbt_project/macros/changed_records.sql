@@ -2,8 +2,8 @@
     Incremental staging of a national source (CVR: 2.2 million documents). A model keeps one row set per record
     version and records its `batch_id`; a run then reads only the versions landed after the batches it holds (new
     or changed documents: about 1 % a night) and replaces the rows of their key (`delete+insert` on the model's
-    unique key). `drop_rows_no_longer_current` (a post-hook) removes the rows of versions that are no longer
-    current upstream (a company gone from a full batch, or one whose new version has no roles), so the table always
+    unique key). `drop_rows_superseded_since_held` (a pre-hook) first removes the rows of the records superseded
+    since (also a company gone from a full batch, or one whose new version has no roles), so the table always
     equals a full rebuild over the current records (tests/test_incremental_staging.py).
 
     This rests on the warehouse moving forward: a batch's versions are landed at once, later batches are fetched
@@ -20,16 +20,31 @@
     {%- if is_incremental() %}
     and {{ alias }}.rowid in (
         select candidate.rowid from {{ relation }} as candidate
-        where candidate.fetched_at > (
-            select coalesce(max(landed.fetched_at), '-infinity'::timestamptz)
-            from meta.batches as landed
-            where landed.batch_id in (select distinct held.batch_id from {{ this }} as held)
-        )
+        where candidate.fetched_at > ({{ latest_batch_held() }})
     )
     {%- endif %}
 {%- endmacro %}
 
-{% macro drop_rows_no_longer_current(upstream) -%}
+{#- Before a night's rows go in: delete the rows of the records (by the model's unique key, the record key) with a
+    version superseded after the latest batch `this` holds (`superseded_at` is the superseding batch's
+    `fetched_at`). The night then inserts their current versions' rows; a record gone from a full batch, or whose
+    new version has no rows here (a company whose board left), keeps none. National, about 0.1 s a model where
+    comparing every held row's hash with the current versions, which this replaced, took 0.3-0.9 s
+    (bench/README.md). A full build has nothing to delete. -#}
+{% macro drop_rows_superseded_since_held(source_name, table_name) -%}
+    {%- if is_incremental() %}
     delete from {{ this }}
-    where record_hash not in (select current_versions.record_hash from {{ upstream }} as current_versions)
+    where {{ config.get('unique_key') }} in (
+        select superseded.record_key from {{ source(source_name, table_name) }} as superseded
+        where superseded.superseded_at > ({{ latest_batch_held() }})
+    )
+    {%- endif %}
+{%- endmacro %}
+
+{#- When the latest batch `this` holds was fetched: from the batch ids it holds (few, dictionary-encoded) and the
+    landing's own record of batches (named directly: it is no input of the model's result). -#}
+{% macro latest_batch_held() -%}
+    select coalesce(max(landed.fetched_at), '-infinity'::timestamptz)
+    from meta.batches as landed
+    where landed.batch_id in (select distinct held.batch_id from {{ this }} as held)
 {%- endmacro %}

@@ -11,8 +11,3 @@
     where raw_rows.superseded_at is null
     {%- if not_held_yet %} {{ only_versions_not_held(source(source_name, table_name), 'raw_rows') }}{% endif %}
 {% endmacro %}
-
-{#- The same rows as a relation expression, for hooks that need to name them. -#}
-{% macro current_records_relation(source_name, table_name) -%}
-    (select * from {{ source(source_name, table_name) }} where superseded_at is null)
-{%- endmacro %}

@@ -5,9 +5,11 @@
         materialized='incremental',
         unique_key='cvr_number',
         incremental_strategy='delete+insert',
-        post_hook="{{ drop_rows_no_longer_current(ref('base_cvr__company_documents')) }}",
+        pre_hook="{{ drop_rows_superseded_since_held('cvr', 'cvr_companies') }}",
     )
 }}
+
+-- depends_on: {{ source('cvr', 'cvr_companies') }}  (the pre-hook reads which versions were superseded)
 
 with
 

@@ -5,7 +5,7 @@
         materialized='incremental',
         unique_key='record_key',
         incremental_strategy='delete+insert',
-        post_hook="{{ drop_rows_no_longer_current(current_records_relation('cvr', 'cvr_companies')) }}",
+        pre_hook="{{ drop_rows_superseded_since_held('cvr', 'cvr_companies') }}",
     )
 }}
 
