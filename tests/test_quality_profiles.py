@@ -14,7 +14,7 @@ import pytest
 
 from clusterscore.cvr_numbers import CvrAllocator, is_valid_cvr
 from clusterscore.landing import ensure_schema
-from clusterscore.quality.gx_runner import PROFILE_SQL_MACROS, suite_frame, validate
+from clusterscore.quality.gx_runner import PROFILE_SQL_MACROS, profile_rows_sql, suite_frame, validate
 from clusterscore.sources import SOURCES
 
 STATUSES = ["NORMAL", "AKTIV", "OPHØRT", "UNDER KONKURS", "OPLØST EFTER FUSION", "SLETTET"]
@@ -146,6 +146,19 @@ def raw_db(home, tmp_path):
         rows.append(raw_row("b1", "12345678", 31, "b1", superseded_at=old, superseded_by_batch_id="b2"))
         insert(con, "raw.cvr_companies", rows)
     return path, keys, allocator
+
+
+def test_repeated_keys_are_counted_as_a_window_over_the_key_counts_them():
+    """`profile.repeated` (a join to the keys seen more than once) gives each row the count a window over its key
+    gives, with nulls in a key counted together."""
+    con = duckdb.connect()
+    con.execute("create table t (a varchar, b integer, c varchar)")
+    rows = [("x", 1, "p"), ("x", 1, "q"), ("x", None, "r"), ("x", None, "s"), (None, None, "t"), ("y", 2, "u")]
+    con.executemany("insert into t values (?, ?, ?)", [*rows, (None, None, "v"), (None, 1, "w")])
+    profile = {"rows": "select a, b, c from t", "repeated": {"key": ["a", "b"], "as": "n"}}
+    joined = con.execute(f"select a, b, c, n from ({profile_rows_sql(profile)}) order by all").fetchall()
+    window = con.execute("select a, b, c, count(*) over (partition by a, b) as n from t order by all").fetchall()
+    assert joined == window and sorted(n for *_, n in joined) == [1, 1, 2, 2, 2, 2, 2, 2]
 
 
 def test_raw_cvr_profile_passes_on_good_data_of_the_latest_batch(raw_db):

@@ -237,7 +237,7 @@ def suite_rows_sql(suite: str) -> str:
     `relation`, its `query`, or for a profile suite the rows it profiles."""
     spec = load_suite_spec(suite)["meta"]["clusterscore"]
     if "profile" in spec:
-        return spec["profile"]["rows"]  # the rows it profiles; the suite validates the profile (`profile_query`)
+        return profile_rows_sql(spec["profile"])  # the rows it profiles; the suite validates the profile
     if "relation" in spec:
         derived: dict = spec.get("derived", {})
         wanted = [c for c in suite_columns(suite) if c not in derived]
@@ -246,10 +246,29 @@ def suite_rows_sql(suite: str) -> str:
     return spec["query"]
 
 
+def profile_rows_sql(profile: dict) -> str:
+    """The SQL of the rows a profile suite profiles: its meta `profile.rows`, and with `profile.repeated`
+    (`{"key": [columns], "as": column}`) a column counting the rows that share each row's key, nulls included as
+    a window over the key would count them, 1 for a key seen once. Found by a join to the keys seen more than once
+    (few: none in a clean register), not a window over the whole table: national, 0.2-0.4 s less per suite."""
+    rows, repeated = profile["rows"], profile.get("repeated")
+    if repeated is None:
+        return rows
+    key, counted = repeated["key"], repeated["as"]
+    keys = ", ".join(key)
+    same_key = " and ".join(f"profiled_rows.{column} is not distinct from repeated.{column}" for column in key)
+    return (
+        f"with profiled_rows as ({rows}),\n"
+        f"repeated as (select {keys}, count(*) as {counted} from profiled_rows group by {keys} having count(*) > 1)\n"
+        f"select profiled_rows.*, coalesce(repeated.{counted}, 1) as {counted}\n"
+        f"from profiled_rows left join repeated on {same_key}"
+    )
+
+
 def profile_query(suite: str) -> str:
     """The SQL of a profile suite's one-row profile.
 
-    The suite's meta `profile.rows` is the SQL of the rows to profile. The profile has `row_count`, and per
+    The suite's meta `profile` gives the rows to profile (`profile_rows_sql`). The profile has `row_count`, and per
     expectation whose meta `profile` gives an SQL condition on those rows (`count_where` or `share_where`):
     - a column named as the expectation's column: the number (or the share) of rows meeting the condition;
     - `<column>_examples`: up to PROFILE_EXAMPLES distinct values of the SQL expression `examples` over those
@@ -258,7 +277,7 @@ def profile_query(suite: str) -> str:
     value) is not counted, as GX's row-level expectations ignore nulls.
     """
     spec = load_suite_spec(suite)
-    rows = spec["meta"]["clusterscore"]["profile"]["rows"]
+    rows = profile_rows_sql(spec["meta"]["clusterscore"]["profile"])
     columns = ["count(*) as row_count"]
     seen = {"row_count"}
     for expectation in spec["expectations"]:

@@ -55,7 +55,8 @@ member_lines as (
 ),
 
 member_registry_records as (
-    select
+    -- distinct: a company listed twice among one organisation's members is one record behind its indicators
+    select distinct
         members.organisation_cvr as cluster_org_id,
         'cvr_companies' as source_name,
         companies.cvr_number as record_key,
@@ -147,7 +148,7 @@ engagement_lines as (
 ),
 
 label_rows as (
-    select
+    select distinct  -- as above: an award matched to an organisation twice
         labels.cluster_org_id,
         'label_awards' as source_name,
         awards.label_award_id as record_key,
@@ -182,7 +183,10 @@ unioned as (
     select * from label_rows
 )
 
-select distinct
+-- Every other part reads one row per record (each staging model's key is unique, and tested) for indicators no
+-- other part names with that source, so the union has no row twice: a distinct over all 1.2 million national
+-- links took 0.25-0.5 s of every night for nothing. The evidence_id test (unique) would say otherwise.
+select
     md5(cluster_org_id || '|' || indicator_id || '|' || source_name || '|' || record_key) as evidence_id,
     cluster_org_id,
     indicator_id,
