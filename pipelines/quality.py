@@ -10,7 +10,7 @@ from clusterscore.audit_store import RunRecord
 from clusterscore.dbt_reuse import last_built_by
 from clusterscore.quality.gx_runner import is_profile_suite, suite_frame, validate
 from clusterscore.quality.reconcile import reconcile_latest_batch
-from clusterscore.quality.reuse import fingerprint, keep_pass, kept_pass, reusable_outcome, same_rows_by_inputs
+from clusterscore.quality.reuse import fingerprint, keep_pass, kept_pass, same_rows_by_inputs
 from clusterscore.run_inputs import run_inputs
 from clusterscore.settings import expectations_dir
 from clusterscore.sources import SOURCES
@@ -46,7 +46,7 @@ def build_gx_check(suite: str, asset_key: list[str], notes: str) -> dg.AssetChec
                 rows, reused, reused_by = kept.rows, (kept.outcome, kept.run_id), "inputs"
             else:
                 rows = fingerprint(con, suite)
-                reused = reusable_outcome(warehouse.paths, suite, rows.fingerprint)
+                reused = kept.for_rows(rows.fingerprint) if kept else None  # the pass read above, not read again
                 reused_by = "rows" if reused else ""
             # A profile suite validates the profile it was fingerprinted by; another suite reads its rows only to
             # validate them.

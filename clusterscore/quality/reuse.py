@@ -46,6 +46,10 @@ class Kept(NamedTuple):
     rows: Rows
     inputs: dict | None
 
+    def for_rows(self, fingerprint: str) -> tuple[SuiteOutcome, str] | None:
+        """The pass and the run that validated it, if it validated rows of this fingerprint."""
+        return (self.outcome, self.run_id) if self.rows.fingerprint == fingerprint else None
+
 
 def fingerprint(con, suite: str) -> Rows:
     """sha256 of the code (clusterscore/run_inputs.py: `code_sha256`, which covers the suites), the suite's name
@@ -96,7 +100,7 @@ def kept_pass(paths: Paths, suite: str) -> Kept | None:
 def reusable_outcome(paths: Paths, suite: str, rows: str) -> tuple[SuiteOutcome, str] | None:
     """The suite's last pass and the run that validated it, if it validated rows of this fingerprint."""
     kept = kept_pass(paths, suite)
-    return (kept.outcome, kept.run_id) if kept and kept.rows.fingerprint == rows else None
+    return kept.for_rows(rows) if kept else None
 
 
 def same_rows_by_inputs(
