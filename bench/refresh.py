@@ -302,7 +302,7 @@ def dagster_profile(home: Path, known: set[str]) -> dict | None:
 
 
 def step_group(key: str) -> str:
-    if "_gx_" in key:
+    if "_gx_" in key or key.startswith("gx_"):  # a raw source's suite, or the step of the suites on dbt's models
         return "check (Great Expectations)"
     if key.endswith("_records_reconcile"):
         return "check (reconcile)"

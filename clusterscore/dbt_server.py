@@ -197,9 +197,16 @@ def _reap() -> None:
             pass
 
 
+_serving: list[str] = []  # the socket of the server a `running()` block of this process has started
+
+
 @contextlib.contextmanager
 def running() -> Iterator[str]:
-    """A dbt server for the duration of the block, announced to dbt clients through the environment."""
+    """A dbt server for the duration of the block, announced to dbt clients through the environment. Inside
+    another such block of this process, that block's server."""
+    if _serving:
+        yield _serving[-1]
+        return
     with tempfile.TemporaryDirectory(prefix="clusterscore-dbt-") as folder:
         path = str(Path(folder) / "dbt.sock")
         server = subprocess.Popen([sys.executable, "-m", "clusterscore.dbt_server", path, str(os.getpid())])
@@ -208,9 +215,11 @@ def running() -> Iterator[str]:
             time.sleep(0.01)  # it binds before it imports dbt: a few hundredths of a second
         previous = os.environ.get(SERVER_ENV)
         os.environ[SERVER_ENV] = path
+        _serving.append(path)
         try:
             yield path
         finally:
+            _serving.pop()
             if previous is None:
                 os.environ.pop(SERVER_ENV, None)
             else:

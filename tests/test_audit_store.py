@@ -122,7 +122,7 @@ def test_a_runs_evidence_links_stay_as_the_run_made_them(two_runs):
             assert open_links == second_run  # the latest run's links are the open ones
     assert len(first.evidence) > 1000
     # The release holds the run's links as a view of the open ones (publish.PUBLISHED_AS_VIEWS): the rows and columns
-    # of the candidate's table.
+    # of the candidate's view (of its staging tables, which a release does not hold).
     with duckdb.connect(str(paths.published_db), read_only=True) as con:
         con.execute(f"attach '{paths.candidate}' as candidate (read_only)")
         assert table_type(con, "intermediate.int_indicator_evidence") == "VIEW"

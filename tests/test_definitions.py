@@ -54,18 +54,23 @@ def test_staging_models_read_the_raw_assets():
 
 
 def test_one_dbt_step_and_every_great_expectations_check_on_a_model_gates_the_release():
-    """Staging and scoring build in one dbt invocation; the suites on staging and the marts run after it, and the
-    release's step waits for each of them (Dagster gates a step on the blocking checks of its direct parents)."""
+    """Staging and scoring build in one dbt invocation; the suites on staging and the marts run after it, in one
+    step, and the release's step waits for it (Dagster gates a step on the blocking checks of its direct parents);
+    a raw source's suite has a step of its own."""
     from pipelines.quality import gx_checks
 
     defs = load_defs()
     staging = defs.resolve_assets_def(dg.AssetKey(["staging", "stg_cvr__companies"]))
     scoring = defs.resolve_assets_def(dg.AssetKey(["marts", "scorecard"]))
     assert staging.op.name == scoring.op.name == "dbt_build"
+    step_of = {spec.key: check.op.name for check in gx_checks for spec in check.check_specs}
     model_suites = [
         spec for check in gx_checks for spec in check.check_specs if spec.asset_key.path[0] in ("staging", "marts")
     ]
     assert {spec.asset_key.path[0] for spec in model_suites} == {"staging", "marts"}
+    assert {step_of[spec.key] for spec in model_suites} == {"gx_suites_after_dbt"}
+    raw_steps = [step for key, step in step_of.items() if key.asset_key.path[0] == "raw"]
+    assert len(raw_steps) == len(set(raw_steps)) == 5
     job = defs.resolve_job_def("refresh")
     upstream = {
         output.node.name
@@ -74,7 +79,7 @@ def test_one_dbt_step_and_every_great_expectations_check_on_a_model_gates_the_re
     }
     for spec in model_suites:
         assert spec.blocking, spec.key
-        assert "__".join(spec.asset_key.path) + "_" + spec.name in upstream, spec.key
+        assert step_of[spec.key] in upstream, spec.key
 
 
 def test_refresh_job_runs_in_process_over_every_asset():

@@ -132,7 +132,17 @@ def _context(root: str):
     return context
 
 
+# One validation at a time in a process: the file-backed context's stores (suites, data sources, checkpoints,
+# Data Docs) are read and written as files, not made for threads (pipelines/quality.py runs suites two at a time).
+_validating = threading.Lock()
+
+
 def validate(suite: str, frame: pd.DataFrame) -> SuiteOutcome:
+    with _validating:
+        return _validate(suite, frame)
+
+
+def _validate(suite: str, frame: pd.DataFrame) -> SuiteOutcome:
     gx = import_great_expectations()
     from great_expectations.core.expectation_suite import ExpectationSuite
 

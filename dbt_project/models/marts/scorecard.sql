@@ -16,11 +16,18 @@ labels as (
     select * from {{ ref('int_labels_matched') }}
 ),
 
+-- The run's evidence links: the open ones, once fct_evidence_link has stored them (int_indicator_evidence is a
+-- view that would compute them again).
+evidence as (
+    select * from {{ ref('fct_evidence_link') }}
+    where last_run_seq is null
+),
+
 batches as (
     select
         cluster_org_id,
         list_sort(list_distinct(list(batch_id))) as source_batch_ids
-    from {{ ref('int_indicator_evidence') }}
+    from evidence
     group by cluster_org_id
 ),
 
@@ -30,7 +37,7 @@ stale as (
         list_sort(list_distinct(list(
             freshness.source_name || ' since ' || strftime(freshness.stale_since, '%Y-%m-%d %H:%M UTC')
         ))) as stale_sources
-    from {{ ref('int_indicator_evidence') }} as evidence
+    from evidence
     inner join {{ ref('int_source_freshness') }} as freshness
         on evidence.source_name = freshness.source_name and freshness.is_stale
     group by evidence.cluster_org_id
