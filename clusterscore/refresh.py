@@ -10,7 +10,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from clusterscore import dbt_server
 from clusterscore.landing import LATEST_BATCHES
 from clusterscore.operations import notify_failure, refresh_lock, write_run_log, write_status
 from clusterscore.settings import REPO_ROOT, Paths, shown_path
@@ -134,9 +133,7 @@ RECORDED_BY_TAG = "clusterscore/recorded_by"
 
 def run_refresh(paths: Paths) -> RefreshOutcome:
     """One refresh at a time: run the job in this process, then record it (see `record_run`)."""
-    # The dbt server (clusterscore/dbt_server.py) starts first, so it imports dbt on the second core while this
-    # process imports Dagster; the run's dbt resource finds it running.
-    with refresh_lock(paths), dbt_server.running():
+    with refresh_lock(paths):
         from pipelines.project import ensure_manifest
 
         ensure_manifest()
