@@ -366,8 +366,8 @@ def write_release_tables(candidate: Path, target: Path, as_received: Path | None
 
 
 def _tables_as_views(con) -> list[str]:
-    """The statements that make the tables of PUBLISHED_AS_VIEWS views in a release, with the candidate table's
-    columns (in its order) and comments."""
+    """The statements that make the relations of PUBLISHED_AS_VIEWS views in a release, with the candidate
+    relation's columns (in its order) and comments (a table's or a view's)."""
     statements = []
     for name, rows in PUBLISHED_AS_VIEWS.items():
         described = con.execute(

@@ -114,25 +114,24 @@ def build_gx_checks_after_dbt(suites: list[tuple[str, list[str], str]]) -> dg.As
     one at a time: its file-backed context is not made for threads, gx_runner.validate). One after the other, in
     a step each, they took 1.6-2.0 s of the national night (bench/README.md)."""
 
+    specs = {
+        suite: dg.AssetCheckSpec(
+            name=check_name(suite),
+            asset=dg.AssetKey(asset_key),
+            description=describe_suite(suite, notes),
+            blocking=True,
+        )
+        for suite, asset_key, notes in suites
+    }
+
     @dg.multi_asset_check(
-        specs=[
-            dg.AssetCheckSpec(
-                name=check_name(suite),
-                asset=dg.AssetKey(asset_key),
-                description=describe_suite(suite, notes),
-                blocking=True,
-            )
-            for suite, asset_key, notes in suites
-        ],
+        specs=list(specs.values()),
         name="gx_suites_after_dbt",
         description="The Great Expectations suites on the models dbt builds (expectations/), two at a time.",
         can_subset=True,  # a selection of some of the models (the UI, tests) runs their suites only
     )
     def _checks(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
-        selected = context.selected_asset_check_keys
-        chosen = [
-            suite for suite in suites if dg.AssetCheckKey(dg.AssetKey(suite[1]), check_name(suite[0])) in selected
-        ]
+        chosen = [suite for suite in suites if specs[suite[0]].key in context.selected_asset_check_keys]
         # The profile suites first: they read whole tables (national: millions of rows), the others small marts
         # or the rows of one submission year, which go by on the other thread meanwhile.
         first = sorted(chosen, key=lambda suite: not is_profile_suite(suite[0]))

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from clusterscore.quality.gx_runner import SuiteOutcome
-from clusterscore.quality.reuse import Rows, fingerprint, keep_pass, reusable_outcome, same_rows_by_inputs
+from clusterscore.quality.reuse import Rows, fingerprint, keep_pass, kept_pass, same_rows_by_inputs
 from clusterscore.settings import EXPECTATIONS_DIR
 from pipelines.project import dbt_project
 
@@ -91,6 +91,13 @@ def test_a_changed_suite_file_changes_the_fingerprint(tmp_path, monkeypatch):
     path = suites / f"{SUITE}.json"
     path.write_text(path.read_text().replace('"meta"', '"meta" ', 1))
     assert rows_of() != before
+
+
+def reusable_outcome(paths, suite: str, rows: str):
+    """The suite's kept pass and the run that validated it, if it validated rows of this fingerprint: what a check
+    reuses (pipelines/quality.py: `evaluate_suite`)."""
+    kept = kept_pass(paths, suite)
+    return kept.for_rows(rows) if kept else None
 
 
 def test_only_a_pass_is_kept_and_reused_for_the_same_fingerprint_unless_everything_is_rechecked(

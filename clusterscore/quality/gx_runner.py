@@ -96,7 +96,7 @@ def import_in_background() -> None:
     The import takes 3-4.5 s of CPU. Landing a new batch calls this: its DuckDB work leaves Python's lock free, so
     the import goes on beside it. Started at the start of the process instead, it competed with Dagster's own
     Python work (the run's ~250 "planned" events took 3-4 s instead of 0.5 s), and a run whose checks all reuse
-    earlier results (`reusable_outcome`) does not need the import at all.
+    earlier results (clusterscore/quality/reuse.py) does not need the import at all.
     """
     global _import_started
     with _importing:

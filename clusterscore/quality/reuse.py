@@ -97,12 +97,6 @@ def kept_pass(paths: Paths, suite: str) -> Kept | None:
         return None
 
 
-def reusable_outcome(paths: Paths, suite: str, rows: str) -> tuple[SuiteOutcome, str] | None:
-    """The suite's last pass and the run that validated it, if it validated rows of this fingerprint."""
-    kept = kept_pass(paths, suite)
-    return kept.for_rows(rows) if kept else None
-
-
 def same_rows_by_inputs(
     manifest: dict, asset_key: list[str], now: dict, then: dict | None, built_by: str | None
 ) -> bool:
