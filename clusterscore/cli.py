@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import sys
+import threading
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -30,7 +34,20 @@ def refresh(home: HomeOption = None) -> None:
         typer.echo(f"clusterscore refresh: {exc}", err=True)
         raise typer.Exit(2) from exc
     typer.echo(outcome.render())
-    raise typer.Exit(0 if outcome.success else 1)
+    _exit_without_teardown(0 if outcome.success else 1)
+
+
+def _exit_without_teardown(code: int) -> NoReturn:
+    """End the process as Python's own exit does, less the interpreter's teardown: after a refresh it holds
+    Dagster's, dbt's and Great Expectations' modules, whose freeing one by one took ~0.55 s of every refresh
+    (national night: 0.6 s from the summary to the process's end, 0.06 s so). What that teardown would do first
+    still runs: the threads' end (`threading._shutdown`: waits for non-daemon threads, stops idle pools) and every
+    exit handler (log files flushed, the Dagster event log's SQLite files checkpointed and closed)."""
+    threading._shutdown()
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 @app.command()

@@ -15,7 +15,10 @@ import datetime as dt
 import json
 import os
 import shutil
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -272,6 +275,63 @@ def start_from(base: Release, target: Path) -> bool:
                 con.execute(f"drop table {schema}.{table}")
         con.execute("checkpoint")  # the space of the dropped tables is free for the tables written next
     return True
+
+
+@dataclass(frozen=True)
+class _CopyAhead:
+    base_run_id: str
+    target: Path
+    copied: Future[bool]  # `start_from`'s answer
+
+
+_ahead: dict[Path, _CopyAhead] = {}  # by releases folder: the copy a run in this process started
+_ahead_lock = threading.Lock()
+
+
+@contextmanager
+def copying_release_ahead(paths: Paths, code_sha256: str) -> Iterator[None]:
+    """For the block (a refresh): the database of the current release, when the next may derive from it
+    (`may_derive_from`, by the code), copied on a thread (`start_from`) for `publish` to take; removed at the end
+    if not taken. It depends on nothing the run makes, so it is made beside Dagster's imports and the landing
+    instead of at publication. A block inside another shares its copy."""
+    key = paths.releases.resolve()
+    with _ahead_lock:
+        if key not in _ahead:  # no refresh is using one (the caller holds the refresh lock): any left is stale
+            for stale in paths.releases.glob(".*.base.duckdb*"):
+                stale.unlink()
+        base = None if key in _ahead else derivable_base(paths, {"code_sha256": code_sha256})
+        if base is not None:
+            ahead = _ahead[key] = _CopyAhead(base.run_id, paths.releases / f".{base.run_id}.base.duckdb", Future())
+
+            def copy() -> None:
+                try:
+                    ahead.copied.set_result(start_from(base, ahead.target))
+                except BaseException as exc:  # `publish` copies again itself, where the error is raised
+                    ahead.copied.set_exception(exc)
+
+            threading.Thread(target=copy, name="release-copy-ahead", daemon=True).start()
+    try:
+        yield
+    finally:
+        if base is not None:
+            with _ahead_lock:
+                del _ahead[key]
+            try:
+                ahead.copied.exception()  # waits: the file is removed once written
+            finally:
+                ahead.target.unlink(missing_ok=True)
+
+
+def _copied_ahead(paths: Paths, base: Release, target: Path) -> bool | None:
+    """`start_from(base, target)` from the copy made ahead (moved to `target`), or None when there is none."""
+    with _ahead_lock:
+        ahead = _ahead.get(paths.releases.resolve())
+    if ahead is None or ahead.base_run_id != base.run_id or ahead.copied.exception() is not None:
+        return None
+    if ahead.copied.result():
+        ahead.target.replace(target)
+        return True
+    return False
 
 
 def write_release_database(candidate: Path, target: Path, as_received: Path) -> None:
@@ -584,12 +644,15 @@ def publish(
         building.mkdir()
         database = building / DATABASE_FILE
         base = derivable_base(paths, inputs)
+        copied_ahead = None
         if base is not None:
             with timings.phase("database: copy of the release before (checksummed)"):
-                if not start_from(base, database):
+                copied_ahead = _copied_ahead(paths, base, database)
+                if not (copied_ahead if copied_ahead is not None else start_from(base, database)):
                     base = None  # the current release's database is not as its manifest says: write this one whole
         written = {
             "derived_from": base and base.run_id,  # None: written whole
+            "copied_ahead": base is not None and bool(copied_ahead),  # by `copying_release_ahead`
             "derivation": 0 if base is None else (base.database or {}).get("derivation", 0) + 1,
             "tables": _write_release(paths, run_id, database, building, docs, timings),
         }

@@ -133,7 +133,11 @@ RECORDED_BY_TAG = "clusterscore/recorded_by"
 
 def run_refresh(paths: Paths) -> RefreshOutcome:
     """One refresh at a time: run the job in this process, then record it (see `record_run`)."""
-    with refresh_lock(paths):
+    from clusterscore.publish import copying_release_ahead
+    from clusterscore.run_inputs import code_sha256
+
+    # The release before is copied for this run's release from the start, beside the imports below (one core).
+    with refresh_lock(paths), copying_release_ahead(paths, code_sha256()):
         from pipelines.project import ensure_manifest
 
         ensure_manifest()

@@ -24,6 +24,8 @@ from clusterscore.audit_store import RunRecord, recorded_runs
 from clusterscore.publish import (
     DATABASE_FILE,
     DERIVED_AT_MOST,
+    _copied_ahead,
+    copying_release_ahead,
     current_release,
     may_derive_from,
     start_from,
@@ -145,6 +147,9 @@ def test_the_second_release_database_is_the_first_brought_up_to_date(two_runs, t
     release = current_release(paths)
     assert release.run_id == second.run_id
     assert release.database["derived_from"] == first.run_id and release.database["derivation"] == 1
+    # The copy was made as the refresh began (publish.copying_release_ahead), and nothing of it is left over.
+    assert release.database["copied_ahead"] is True
+    assert not [p.name for p in paths.releases.iterdir() if p.name.startswith(".")]
     submissions = release.database["tables"]["raw.cluster_submissions"]
     assert submissions["added"] > 0 and submissions["updated"] > 300  # Nordlys's new lines; the old ones superseded
     # The links the second run has that the first did not, and the first run's links it no longer has, closed.
@@ -188,6 +193,26 @@ def test_a_release_database_is_written_whole_when_its_base_cannot_be_trusted(two
         kept = set(con.execute("select schema_name, table_name from duckdb_tables()").fetchall())
     assert ("raw", "cvr_companies") in kept and ("marts", "fct_evidence_link") in kept
     assert {schema for schema, _ in kept} == {"raw", "marts"} and ("marts", "dim_cluster_organisation") not in kept
+
+
+def test_the_release_before_is_copied_ahead_for_the_same_code_and_never_left_behind(two_runs, tmp_path):
+    paths, *_ = two_runs
+    release = current_release(paths)
+    code = release.inputs["code_sha256"]
+    stale = paths.releases / ".an-earlier-run.base.duckdb"  # a refresh killed before its end left it
+    stale.write_bytes(b"")
+    with copying_release_ahead(paths, "other code"):  # its release could not derive from this one: no copy
+        assert not stale.exists() and _copied_ahead(paths, release, tmp_path / "none.duckdb") is None
+    with copying_release_ahead(paths, code), copying_release_ahead(paths, code):  # the inner block shares it
+        assert _copied_ahead(paths, release, tmp_path / "ahead.duckdb") is True
+    assert start_from(release, tmp_path / "now.duckdb")
+    tables = "select schema_name, table_name, estimated_size from duckdb_tables() order by all"
+    with duckdb.connect(str(tmp_path / "ahead.duckdb"), read_only=True) as ahead:
+        with duckdb.connect(str(tmp_path / "now.duckdb"), read_only=True) as now:
+            assert ahead.execute(tables).fetchall() == now.execute(tables).fetchall()
+    with copying_release_ahead(paths, code):  # not taken: removed at the end
+        pass
+    assert not [p.name for p in paths.releases.iterdir() if p.name.startswith(".")]
 
 
 def test_history_lists_both_runs_with_everything_the_audit_store_keeps(two_runs):
