@@ -207,9 +207,11 @@ def test_the_release_before_is_copied_ahead_for_the_same_code_and_never_left_beh
         assert _copied_ahead(paths, release, tmp_path / "ahead.duckdb") is True
     assert start_from(release, tmp_path / "now.duckdb")
     tables = "select schema_name, table_name, estimated_size from duckdb_tables() order by all"
-    with duckdb.connect(str(tmp_path / "ahead.duckdb"), read_only=True) as ahead:
-        with duckdb.connect(str(tmp_path / "now.duckdb"), read_only=True) as now:
-            assert ahead.execute(tables).fetchall() == now.execute(tables).fetchall()
+    with (
+        duckdb.connect(str(tmp_path / "ahead.duckdb"), read_only=True) as ahead,
+        duckdb.connect(str(tmp_path / "now.duckdb"), read_only=True) as now,
+    ):
+        assert ahead.execute(tables).fetchall() == now.execute(tables).fetchall()
     with copying_release_ahead(paths, code):  # not taken: removed at the end
         pass
     assert not [p.name for p in paths.releases.iterdir() if p.name.startswith(".")]
