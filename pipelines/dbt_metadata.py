@@ -26,17 +26,21 @@ from clusterscore.json_files import write_json
 from pipelines.resources import Warehouse
 
 BUILT = dg.Output | dg.AssetMaterialization  # the events of a model dbt built
+RUN_ID_IN_KEY = "<run id>"  # what stands for the run's id in a compiled SQL's lineage key (`LineageCache`)
 dagster_dbt_version = importlib.metadata.version("dagster-dbt")  # its lineage builder is part of a cached lineage
 
 
-def with_table_metadata(invocation, warehouse: Warehouse, lineage_for: Callable[[Mapping[str, Any]], bool]):
+def with_table_metadata(
+    invocation, warehouse: Warehouse, run_id: str, lineage_for: Callable[[Mapping[str, Any]], bool]
+):
     """dbt's events; each built model's with its row count (not a view's: that would run its query again) and,
-    where `lineage_for(node)` holds, its columns and their lineage."""
+    where `lineage_for(node)` holds, its columns and their lineage (`run_id`: the run's id, which dbt writes into
+    the SQL of the models that record it)."""
     events = list(invocation.stream())
     if not any(isinstance(event, BUILT) for event in events):
         yield from events
         return
-    lineages = LineageCache(warehouse.paths.dbt_target / "column-lineage.json")
+    lineages = LineageCache(warehouse.paths.dbt_target / "column-lineage.json", run_id)
     with warehouse.connect(read_only=True) as con:
         columns = relation_columns(con)
         for event in events:
@@ -56,17 +60,22 @@ def with_table_metadata(invocation, warehouse: Warehouse, lineage_for: Callable[
 class LineageCache:
     """Column lineage by what it is computed from: the model's compiled SQL and its own and its parents' columns.
     The same SQL over the same columns has the same lineage, and a night's models are mostly those of the night
-    before (sqlglot's parse and qualification of the scoring models: ~2.4 s a run, national). Kept in the home's
-    dbt target folder; holds the entries of the last step that used it, so it does not grow."""
+    before (sqlglot's parse and qualification of the scoring models: ~2.4 s a run, national). The marts that record
+    their run write its id into their SQL as a text constant, which no lineage depends on: it is keyed as
+    `RUN_ID_IN_KEY`, or those seven models missed every night. Kept in the home's dbt target folder; holds the
+    entries of the last step that used it, so it does not grow."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, run_id: str):
         self.path = path
+        self.run_id = run_id
         self.kept: dict[str, str] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
         self.used: dict[str, str] = {}
 
-    @staticmethod
-    def key(*parts) -> str:
-        return hashlib.sha256(json.dumps([dagster_dbt_version, *parts], sort_keys=True).encode()).hexdigest()
+    def key(self, unique_id: str, compiled_sql: str | None, *columns) -> str:
+        if compiled_sql is not None:
+            compiled_sql = compiled_sql.replace(self.run_id, RUN_ID_IN_KEY)
+        parts = [dagster_dbt_version, unique_id, compiled_sql, *columns]
+        return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
     def get(self, key: str) -> dict[str, Any] | None:
         if key not in self.kept:

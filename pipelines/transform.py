@@ -166,7 +166,10 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
         # while dbt starts: Dagster stores ~100 events for them on a night (~0.4 s), which held up dbt's start.
         yield from reused.results()
         yield from with_table_metadata(
-            invocation, warehouse, lineage_for=lambda node: LayeredTranslator.layer(node) in LINEAGE_LAYERS
+            invocation,
+            warehouse,
+            context.run.run_id,
+            lineage_for=lambda node: LayeredTranslator.layer(node) in LINEAGE_LAYERS,
         )
     finally:
         if invocation.process.poll() is None:  # left before dbt's end (an error or a stop here): dbt stops too
