@@ -547,14 +547,19 @@ def _land_bulk(con: duckdb.DuckDBPyConnection, spec: SourceSpec, path: Path, bat
     con.execute(
         "create or replace temp table rescued (line_no bigint, record_key varchar, record_hash varchar, payload varchar)"
     )
-    # The versions held already (current ones): a record seen again unchanged is not stored twice.
-    con.execute(
-        f"create or replace temp table held as select record_key, record_hash from {table} where superseded_at is null"
-    )
-    held = bool(con.execute("select count(*) from held").fetchone()[0])
-    not_held = (
-        "not exists (select 1 from held where held.record_key = {0}.record_key and held.record_hash = {0}.record_hash)"
-    )
+    # A record seen again unchanged is not stored twice: the lines whose version is held already (current, from
+    # an earlier batch) are found by a join that builds its hash table on the lines and streams the held versions
+    # past it. A `not exists` over a table of the held versions built it on those (national: 2.2 million, 0.8 s a
+    # chunk, and 0.4 s to make the table) to store the 22,000 documents of a night.
+    held = con.execute(f"select exists (select 1 from {table} where superseded_at is null)").fetchone()[0]
+
+    def not_held(lines: str) -> str:
+        return (
+            f"line_no not in (select r.line_no from {lines} as r inner join {table} as stored "
+            "on stored.record_key = r.record_key and stored.record_hash = r.record_hash "
+            f"where stored.superseded_at is null and stored.batch_id <> {sql_literal(batch.batch_id)})"
+        )
+
     rescued: list[dict] = []
     with (
         tempfile.TemporaryDirectory(prefix=f"{CHUNK_FOLDER_PREFIX}{os.getpid()}-", dir=chunk_parent()) as folder,
@@ -572,7 +577,7 @@ def _land_bulk(con: duckdb.DuckDBPyConnection, spec: SourceSpec, path: Path, bat
             con.execute(
                 f"insert into {table} by name select {constants}, line_no::integer as line_no, v.record_key, "
                 f"v.record_hash, c.line as payload from {lines} "
-                f"where v.passes {'and ' + not_held.format('v') if held else ''}"
+                f"where v.passes {'and ' + not_held(verdicts) if held else ''}"
             )
             # The records SQL could not pass: the model decides, record by record (few).
             others = (
@@ -629,7 +634,7 @@ def _land_bulk(con: duckdb.DuckDBPyConnection, spec: SourceSpec, path: Path, bat
         f"""
         insert into {table} by name
         select {constants}, line_no::integer as line_no, record_key, record_hash, payload
-        from rescued where line_no not in (select line_no from duplicates) and {not_held.format("rescued")}
+        from rescued where line_no not in (select line_no from duplicates) and {not_held("rescued")}
         """
     )
     con.execute(
@@ -649,7 +654,7 @@ def _drop_staged(con: duckdb.DuckDBPyConnection) -> None:
     """Drop what landing a batch left in the session: the view or table `incoming` and the bulk helpers."""
     staged = con.execute(
         "select table_name, table_type from information_schema.tables where table_catalog = 'temp' "
-        "and table_name in ('incoming', 'checked', 'rescued', 'duplicates', 'held')"
+        "and table_name in ('incoming', 'checked', 'rescued', 'duplicates')"
     ).fetchall()
     for name, kind in sorted(staged, key=lambda row: row[1] != "VIEW"):  # the view first: it reads the tables
         con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} {name}")
