@@ -3,7 +3,7 @@ beside them.
 
     .venv/bin/python bench/refresh.py --data data/bench/national [--changed data/bench/national-changed]
         [--home data/bench/refresh-home] [--scenarios full,incremental,handful,unchanged,audit,floor] [--keep-home]
-        [--handful 22] [--json-out FILE] [--floor-first] [--floor-memory-limit 3GB]
+        [--handful 22] [--night-repeats 3] [--json-out FILE] [--floor-first] [--floor-memory-limit 3GB]
 
 Each scenario is a real `clusterscore refresh` (or `clusterscore audit`, or bench/floor.py) run as a child process,
 in this order on one CLUSTERSCORE_HOME:
@@ -12,7 +12,10 @@ in this order on one CLUSTERSCORE_HOME:
 2. incremental: the CVR file holds only the documents --changed changed (its MANIFEST lists them), read with
    CLUSTERSCORE_SOURCE_CVR_COMPANIES_READ=incremental, as the live incremental read by `sidstOpdateret` returns
    them; the other files are --data's. That data folder is written once and kept (--delta, default the changed
-   set's name with `-delta`); without --changed the scenario is skipped;
+   set's name with `-delta`); without --changed the scenario is skipped. The night runs --night-repeats times (3)
+   from the same home, restored from a copy taken before the first (the copy and restore are not timed): the
+   machine's speed drifts by up to a quarter from one minute to the next, so one night says little. Each night
+   is printed; the median one is the scenario's figure (its ratio, the target), and all are in --json-out;
 3. handful: as the incremental night, but its CVR file holds only the first --handful documents of it (22: 0.001 %
    of the register), each updated once more: what a night that scores again costs whatever the number of changed
    companies, so the incremental night's figure can be read against it. No target of its own;
@@ -364,14 +367,15 @@ def tail(path: Path, lines: int = 25) -> str:
     return "\n".join("    | " + line for line in text[-lines:])
 
 
-def refresh(args, scenario: str, data: Path, incremental: bool) -> dict:
+def refresh(args, scenario: str, data: Path, incremental: bool, repeat: tuple[int, int] | None = None) -> dict:
     home = args.home
     read = "incremental" if incremental else "full"
-    print(f"\n== {scenario}: clusterscore refresh on {shown(data)} (CVR read {read}), home {shown(home)}")
+    which = f" (night {repeat[0]} of {repeat[1]})" if repeat else ""
+    print(f"\n== {scenario}{which}: clusterscore refresh on {shown(data)} (CVR read {read}), home {shown(home)}")
     load_before, probe = machine(), speed_probe()
     print(f"   before: {load_before}; speed probe {probe:.3f} s")
     known = inspect("runs", home)
-    log = log_path(args, scenario)
+    log = log_path(args, scenario if repeat is None else f"{scenario}-{repeat[0]}")
     child = run_child([str(BIN / "clusterscore"), "refresh"], child_env(home, data, incremental), log, args.interval)
     load_after = machine()
     result = {
@@ -402,6 +406,37 @@ def refresh(args, scenario: str, data: Path, incremental: bool) -> dict:
     if child.returncode != 0:
         print("   the refresh did not succeed; the end of its output:\n" + tail(log))
     return result
+
+
+def repeated_night(args, scenario: str, data: Path) -> dict:
+    """The night `--night-repeats` times from the same home: copied first, restored from the copy before each
+    later night, the disk written out before each (as after the run before). Returns the median night's result
+    (by wall time) with every night's wall time and probe under `nights`. The home is left as the last night
+    left it; the other nights' records went with the restores, but their output was printed."""
+    repeats = max(1, args.night_repeats)
+    before = args.home.with_name(f"{args.home.name}.before-{scenario}")
+    runs = []
+    try:
+        if repeats > 1:
+            shutil.rmtree(before, ignore_errors=True)
+            shutil.copytree(args.home, before, symlinks=True)  # `published` is a relative symbolic link
+        for number in range(1, repeats + 1):
+            if number > 1:
+                shutil.rmtree(args.home)
+                shutil.copytree(before, args.home, symlinks=True)
+            os.sync()
+            runs.append(refresh(args, scenario, data, True, (number, repeats) if repeats > 1 else None))
+    finally:
+        shutil.rmtree(before, ignore_errors=True)
+    median = sorted(runs, key=lambda run: run["wall_seconds"])[len(runs) // 2]
+    median["nights"] = [
+        {key: run.get(key) for key in ("wall_seconds", "speed_probe_seconds", "run_id", "result", "peak_mib")}
+        for run in runs
+    ]
+    if repeats > 1:
+        walls = ", ".join(f"{run['wall_seconds']:.1f} s (probe {run['speed_probe_seconds']:.3f} s)" for run in runs)
+        print(f"\n== {scenario}: {repeats} nights from the same home: {walls}; median {median['wall_seconds']:.1f} s")
+    return median
 
 
 def describe_run(args, child: ChildRun, profile: dict, log: Path) -> dict:
@@ -700,6 +735,9 @@ def main() -> int:
     parser.add_argument(
         "--handful", type=int, default=22, help="CVR documents of the handful night (22: 0.001 %% of 2.2 million)"
     )
+    parser.add_argument(
+        "--night-repeats", type=int, default=3, help="incremental nights from the same home (the median counts)"
+    )
     parser.add_argument("--home", type=Path, default=REPO_ROOT / "data" / "bench" / "refresh-home")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated, of " + ",".join(SCENARIOS))
     parser.add_argument("--keep-home", action="store_true", help="keep the home (and the floor's database)")
@@ -750,7 +788,7 @@ def main() -> int:
             previous = (handful, True)
         elif name == "incremental" and delta is not None:
             ensure_home(args.home)
-            results[name] = refresh(args, name, delta, True)
+            results[name] = repeated_night(args, name, delta)
             previous = (delta, True)
         elif name == "unchanged":
             ensure_home(args.home)
