@@ -294,12 +294,12 @@ def copying_release_ahead(paths: Paths, code_sha256: str) -> Iterator[None]:
     (`may_derive_from`, by the code), copied on a thread (`start_from`) for `publish` to take; removed at the end
     if not taken. It depends on nothing the run makes, so it is made beside Dagster's imports and the landing
     instead of at publication. A block inside another shares its copy."""
-    key = paths.releases.resolve()
+    key, base = paths.releases.resolve(), None
     with _ahead_lock:
         if key not in _ahead:  # no refresh is using one (the caller holds the refresh lock): any left is stale
             for stale in paths.releases.glob(".*.base.duckdb*"):
                 stale.unlink()
-        base = None if key in _ahead else derivable_base(paths, {"code_sha256": code_sha256})
+            base = derivable_base(paths, {"code_sha256": code_sha256})
         if base is not None:
             ahead = _ahead[key] = _CopyAhead(base.run_id, paths.releases / f".{base.run_id}.base.duckdb", Future())
 
@@ -357,6 +357,7 @@ def write_release_tables(
     `links_done`: what the first part did to the evidence links (`_sync_links`), which tells the second whether a
     link went. Returns what was done to each of those tables."""
     raw = as_received is not None
+    none_to_drop = _no_link_went(links_done)
     done: dict[str, dict] = {}
     with connect(candidate) as con:
         per_run = {("marts", table) for table in per_run_mart_tables(con)}
@@ -389,7 +390,7 @@ def write_release_tables(
                 derivable = schema == "raw" or (schema, table) in per_run or links
                 if derivable and _kept_alike(con, schema, table, rows):
                     if raw:
-                        done[f"{schema}.{table}"] = _bring_up_to_date(con, table, _no_link_went(links_done))
+                        done[f"{schema}.{table}"] = _bring_up_to_date(con, table, none_to_drop)
                     else:
                         done[f"{schema}.{table}"] = (_sync_links if links else _copy_new_runs)(con, table)
                 else:
@@ -504,15 +505,13 @@ def _bring_up_to_date(con, table: str, none_to_drop: bool = False) -> dict:
     from clusterscore.landing import MUTABLE_RAW_COLUMNS
 
     same_version = "kept.batch_id = fresh.batch_id and kept.record_key = fresh.record_key"
-    (dropped,) = (
-        (0,)
-        if none_to_drop
-        else con.execute(
+    dropped = 0
+    if not none_to_drop:
+        (dropped,) = con.execute(
             f"delete from release.raw.{table} as kept where not exists (select 1 from {LINKS} "
             f"as evidence where evidence.source_name = '{table}' and evidence.batch_id = kept.batch_id "
             "and evidence.record_key = kept.record_key)"
         ).fetchone()
-    )
     con.execute(
         f"create or replace temp table new_versions as select batch_id, record_key from raw.{table} as fresh "
         f"where {EVIDENCE_NAMED.format(table=table)} "
