@@ -184,8 +184,9 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
 # (dbt's start, its artefacts, the events and the table metadata: the 1 % national night took 1.7 s less with one
 # step than with two). dbt's own tests still stop what reads a failing node; the Great Expectations suites on
 # staging run after the build and block the release (pipelines/publish.py lists their assets among its parents),
-# so a failing one stops publication, not the scoring (bench/README.md, round of 2026-12-05).
-DBT_SELECTION = "path:seeds path:models"
+# so a failing one stops publication, not the scoring (bench/README.md, round of 2026-12-05). It selects the whole
+# project, dagster-dbt's default: that selection is read off the manifest, where any other needs dbt's own selector,
+# which this process does not import (pipelines/__init__.py).
 # Column lineage is shown for the scoring layers (what a reviewer audits a number through); staging only renames.
 LINEAGE_LAYERS = frozenset({"rulebook", "intermediate", "marts"})
 
@@ -194,7 +195,6 @@ LINEAGE_LAYERS = frozenset({"rulebook", "intermediate", "marts"})
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=translator,
-    select=DBT_SELECTION,
     name="dbt_build",
 )
 def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):

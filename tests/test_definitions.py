@@ -104,3 +104,44 @@ def test_scheduled_and_ui_runs_are_recorded_by_run_status_sensors():
     defs = load_defs()
     names = {sensor.name for sensor in defs.sensors}
     assert {"record_successful_refresh", "record_failed_refresh"} <= names
+
+
+GRAPH_OF_A_FRESH_PROCESS = """
+import json, sys
+{before}
+from pipelines.definitions import build_definitions
+graph = build_definitions().resolve_asset_graph()
+print(json.dumps({{
+    "assets": {{key.to_user_string(): sorted(p.to_user_string() for p in graph.get(key).parent_keys)
+               for key in graph.get_all_asset_keys()}},
+    "checks": sorted(key.to_user_string() for key in graph.asset_check_keys),
+    "dbt_imported": sorted(name for name in ("dbt.version", "dbt.contracts.results", "dbt.adapters.base")
+                           if name in sys.modules),
+}}))
+"""
+
+
+def _graph_of_a_fresh_process(before: str) -> dict:
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", GRAPH_OF_A_FRESH_PROCESS.format(before=before)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_code_location_imports_no_dbt_core_and_has_the_graph_it_has_with_it():
+    """pipelines/__init__.py imports dagster-dbt as beside dbt Fusion (no dbt-core modules: 1.1-1.4 s of every
+    start); with dbt-core imported first, dagster-dbt uses dbt's own classes and selector. The graph is the same."""
+    without = _graph_of_a_fresh_process("")
+    with_dbt_core = _graph_of_a_fresh_process("import dbt.version, dagster_dbt")
+    assert without["dbt_imported"] == []
+    assert with_dbt_core["dbt_imported"] == ["dbt.adapters.base", "dbt.contracts.results", "dbt.version"]
+    assert without["assets"] == with_dbt_core["assets"]
+    assert without["checks"] == with_dbt_core["checks"]
+    assert len(without["checks"]) > 100  # every dbt test is a check

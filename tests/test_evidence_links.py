@@ -86,7 +86,8 @@ def test_a_run_taken_out_leaves_the_links_as_they_were_before_it():
 
 def test_a_release_brings_its_links_up_to_date_touching_only_those_that_differ():
     """publish's `_sync_links`: an interval only the release has is dropped, one only the warehouse has is added,
-    one closed since is updated, and the rest are left as they are; afterwards both sides hold the same rows."""
+    one closed since is updated, and the rest are left as they are; afterwards both sides hold the same rows. It
+    says the latest run whose links the release held (run 1), after which raw versions may be newly named."""
     from clusterscore.publish import _sync_links
 
     columns = (
@@ -111,7 +112,12 @@ def test_a_release_brings_its_links_up_to_date_touching_only_those_that_differ()
     for row in (rows["kept"], (*rows["closed"][:10], 1, "r2"), rows["new"]):
         con.execute(f"insert into memory.{LINKS} values ({marks})", row)
 
-    assert _sync_links(con, "fct_evidence_link") == {"dropped": 1, "added": 1, "updated": 1}
+    assert _sync_links(con, "fct_evidence_link") == {
+        "dropped": 1,
+        "added": 1,
+        "updated": 1,
+        "opened_after_run_seq": 1,
+    }
     for a, b in ((f"memory.{LINKS}", f"release.{LINKS}"), (f"release.{LINKS}", f"memory.{LINKS}")):
         assert con.execute(f"select count(*) from (from {a} except all from {b})").fetchone()[0] == 0
     assert not con.execute("select * from duckdb_tables() where table_name = 'link_changes'").fetchall()
