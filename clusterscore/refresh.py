@@ -134,10 +134,12 @@ RECORDED_BY_TAG = "clusterscore/recorded_by"
 def run_refresh(paths: Paths) -> RefreshOutcome:
     """One refresh at a time: run the job in this process, then record it (see `record_run`)."""
     from clusterscore.publish import copying_release_ahead
+    from clusterscore.quality import gx_worker
     from clusterscore.run_inputs import code_sha256
 
-    # The release before is copied for this run's release from the start, beside the imports below (one core).
-    with refresh_lock(paths), copying_release_ahead(paths, code_sha256()):
+    # From the start, beside the imports below (one core): the release before is copied for this run's release,
+    # and Great Expectations is imported in the process that will validate the run's suites.
+    with refresh_lock(paths), copying_release_ahead(paths, code_sha256()), gx_worker.running():
         from pipelines.project import ensure_manifest
 
         ensure_manifest()

@@ -11,6 +11,7 @@ from packaging import version
 from clusterscore import dbt_server, warehouse
 from clusterscore.operations import refresh_lock
 from clusterscore.publish import copying_release_ahead, prepare_candidate
+from clusterscore.quality import gx_worker
 from clusterscore.run_inputs import code_sha256
 from clusterscore.settings import Paths, export_environment, get_paths
 from pipelines.project import dbt_project
@@ -23,7 +24,8 @@ class Warehouse(dg.ConfigurableResource):
     For the whole run (the in-process executor sets resources up once per run) it holds the refresh lock, so two
     refreshes never write at once whether started by `clusterscore refresh`, the UI or the schedule; it prepares
     the candidate first (see clusterscore.publish.prepare_candidate) and has the release before copied for the
-    run's release (`copying_release_ahead`; `clusterscore refresh` starts that before its imports).
+    run's release (`copying_release_ahead`) and runs Great Expectations in a process of its own
+    (clusterscore/quality/gx_worker.py); `clusterscore refresh` starts both before its imports.
     """
 
     home: str
@@ -38,7 +40,11 @@ class Warehouse(dg.ConfigurableResource):
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext):
-        with refresh_lock(self.paths, join=True), copying_release_ahead(self.paths, code_sha256()):
+        with (
+            refresh_lock(self.paths, join=True),
+            copying_release_ahead(self.paths, code_sha256()),
+            gx_worker.running(),
+        ):
             prepare_candidate(self.paths)
             yield self
 

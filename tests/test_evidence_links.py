@@ -121,3 +121,41 @@ def test_a_release_brings_its_links_up_to_date_touching_only_those_that_differ()
     for a, b in ((f"memory.{LINKS}", f"release.{LINKS}"), (f"release.{LINKS}", f"memory.{LINKS}")):
         assert con.execute(f"select count(*) from (from {a} except all from {b})").fetchone()[0] == 0
     assert not con.execute("select * from duckdb_tables() where table_name = 'link_changes'").fetchall()
+
+
+def test_the_interval_id_test_reads_the_intervals_the_run_wrote_and_finds_a_repeat_among_them(refreshed, tmp_path):
+    """`unique` on fct_evidence_link.evidence_interval_id, scoped `written_this_run`
+    (dbt_project/macros/tests/test_scopes.sql), run by real dbt on copies of a refreshed warehouse: it passes as
+    built; a repeat of an interval the run wrote fails it; a repeat among intervals earlier runs wrote alone is
+    outside its scope (they were tested when written, and are not written again)."""
+    import shutil
+
+    from conftest import dbt_test_results
+
+    paths, outcome = refreshed
+    repeat = (
+        f"insert into {LINKS} select * from {LINKS} "
+        f"where evidence_interval_id = (select min(evidence_interval_id) from {LINKS})"
+    )
+
+    def failures(*statements: str) -> int:
+        """The test's failures on a copy of the warehouse after `statements`."""
+        database = tmp_path / "clusterscore.duckdb"
+        shutil.copy(paths.candidate, database)
+        with duckdb.connect(str(database)) as con:
+            for statement in statements:
+                con.execute(statement)
+            repeats = con.execute(f"select count(*) - count(distinct evidence_interval_id) from {LINKS}").fetchone()
+        (result,) = dbt_test_results(
+            "unique_fct_evidence_link_evidence_interval_id",
+            database,
+            tmp_path / "target",
+            {"CLUSTERSCORE_RUN_ID": outcome.run_id},
+        )
+        assert repeats == ((1,) if statements else (0,))
+        return result["failures"]
+
+    assert failures() == 0
+    assert failures(repeat) == 1  # the refresh's run opened every interval of this warehouse
+    written_earlier = f"update {LINKS} set first_run_id = 'an-earlier-run', closed_by_run_id = null"
+    assert failures(written_earlier, repeat) == 0

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from clusterscore.cvr_numbers import valid_cvr_sql
+from clusterscore.quality import gx_worker
 from clusterscore.quality.deferred_imports import defer
 from clusterscore.settings import expectations_dir, get_paths
 
@@ -91,7 +92,8 @@ _import_started = False
 
 
 def import_in_background() -> None:
-    """Start importing Great Expectations on a thread, once per process (a validation then waits for it).
+    """Start importing Great Expectations on a thread, once per process (a validation then waits for it); nothing
+    while the refresh's Great Expectations worker runs (clusterscore/quality/gx_worker.py), which validates instead.
 
     The import takes 3-4.5 s of CPU. Landing a new batch calls this: its DuckDB work leaves Python's lock free, so
     the import goes on beside it. Started at the start of the process instead, it competed with Dagster's own
@@ -99,6 +101,8 @@ def import_in_background() -> None:
     earlier results (clusterscore/quality/reuse.py) does not need the import at all.
     """
     global _import_started
+    if gx_worker.current() is not None:  # the refresh's worker validates: this process needs no GX
+        return
     with _importing:
         if _import_started:
             return
@@ -138,18 +142,26 @@ _validating = threading.Lock()
 
 
 def validate(suite: str, frame: pd.DataFrame) -> SuiteOutcome:
+    """Validate `suite` on `frame`: in the refresh's Great Expectations worker when one runs
+    (clusterscore/quality/gx_worker.py), else here."""
+    worker = gx_worker.current()
+    if worker is not None:
+        return worker.validate((suite, frame, str(get_paths().gx_root), load_suite_spec(suite)))
     with _validating:
-        return _validate(suite, frame)
+        return validate_here(suite, frame)
 
 
-def _validate(suite: str, frame: pd.DataFrame) -> SuiteOutcome:
+def validate_here(
+    suite: str, frame: pd.DataFrame, gx_root: str | None = None, spec: dict | None = None
+) -> SuiteOutcome:
+    """Validate in this process; `gx_root` and `spec` (the suite's JSON) default to the settings' and the file's."""
     gx = import_great_expectations()
     from great_expectations.core.expectation_suite import ExpectationSuite
 
-    paths = get_paths()
-    paths.gx_root.mkdir(parents=True, exist_ok=True)
-    context = _context(str(paths.gx_root))
-    expectation_suite = context.suites.add_or_update(ExpectationSuite(**load_suite_spec(suite)))
+    root = Path(gx_root) if gx_root else get_paths().gx_root
+    root.mkdir(parents=True, exist_ok=True)
+    context = _context(str(root))
+    expectation_suite = context.suites.add_or_update(ExpectationSuite(**(spec or load_suite_spec(suite))))
     datasource = context.data_sources.add_or_update_pandas("clusterscore")
     try:
         asset = datasource.get_asset(suite)

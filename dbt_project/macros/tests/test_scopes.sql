@@ -8,6 +8,12 @@
     mart gains a run's links every run (1.2 million nationally), so a test over every run would read more every
     night.
 
+    `written_this_run`: a test of a column of a mart of intervals (fct_evidence_link: rows opened by a run,
+    `first_run_id`, and closed by a later one, `closed_by_run_id`, written by delete+insert on the tested key) reads
+    the rows whose value in the tested column is one a row the run being built wrote has. Other rows were written,
+    and tested, by earlier runs and are unchanged since; only a row this run wrote can repeat a value, so a unique
+    test over the table, which grows by the links each night opens, need not read every interval ever stored.
+
     `not_yet_tested`: a test of a national staging model (CVR: 2.2 million companies, 5.9 million roles) reads only
     the rows of record versions landed after the batches its tests last passed through, which the pipeline passes
     in CLUSTERSCORE_TESTED_THROUGH (one batch per source: the current release's, when this code built and tested
@@ -21,6 +27,8 @@
     {%- set scope = config.get('where', '') -%}
     {%- if scope == 'this_run' -%}
         {%- do return('(select * from ' ~ relation ~ ' where run_id = ' ~ current_run_id() ~ ') dbt_subquery') -%}
+    {%- elif scope == 'written_this_run' -%}
+        {%- do return(rows_sharing_a_value_written_this_run(relation, model.column_name)) -%}
     {%- elif scope == 'not_yet_tested' -%}
         {%- do return(rows_not_yet_tested(relation)) -%}
     {%- endif -%}
@@ -44,6 +52,16 @@
             inner join meta.batches as tested
                 on landed.source_name = tested.source_name and landed.fetched_at <= tested.fetched_at
             where tested.batch_id in ({{ quoted | join(', ') }})
+        )
+    ) dbt_subquery
+{%- endmacro %}
+
+{% macro rows_sharing_a_value_written_this_run(relation, column) -%}
+    (
+        select * from {{ relation }}
+        where {{ column }} in (
+            select written.{{ column }} from {{ relation }} as written
+            where written.first_run_id = {{ current_run_id() }} or written.closed_by_run_id = {{ current_run_id() }}
         )
     ) dbt_subquery
 {%- endmacro %}

@@ -1,0 +1,94 @@
+"""Great Expectations in a process of its own for a refresh: started as the refresh starts, it imports GX there and
+validates each suite the refresh sends it (`gx_runner.validate` sends to it while one runs).
+
+GX's import is ~2.4 s of CPU, all Python. On a thread of the refresh's process (beside the landing of the first new
+batch) it held Python's lock against the landing's own Python and ran while both cores were busy; started with the
+refresh in a process of its own, it runs on the core the refresh's start leaves idle (the start is one core's
+imports), holds no lock of the refresh's, and a run whose checks all reuse earlier results loses nothing by it
+(bench/README.md). A validation's rows go to it as a DataFrame (a profile's one row, or a small table's hundreds)
+and come back as a `SuiteOutcome`, so what a check reports is what it reported validated in the process itself.
+
+Uses the standard library's `multiprocessing` (spawn: a fresh interpreter, nothing of the refresh's threads or
+DuckDB connections is copied into it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import threading
+import traceback
+from collections.abc import Iterator
+
+_worker: _Worker | None = None
+
+
+class GxWorkerError(RuntimeError):
+    """A validation failed in the worker, or the worker ended."""
+
+
+class _Worker:
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        # Daemonic: ended by multiprocessing's exit handler if the refresh ends without stopping it.
+        self._process = context.Process(target=_serve, args=(child,), name="clusterscore-gx", daemon=True)
+        self._process.start()
+        child.close()
+        self._lock = threading.Lock()  # one request at a time on the pipe; GX validates one at a time anyway
+
+    def validate(self, request: tuple):
+        with self._lock:
+            try:
+                self._conn.send(request)
+                ok, value = self._conn.recv()
+            except (EOFError, OSError) as exc:
+                raise GxWorkerError(
+                    f"the Great Expectations worker ended (exit code {self._process.exitcode})"
+                ) from exc
+        if ok:
+            return value
+        raise GxWorkerError(value)
+
+    def stop(self) -> None:
+        self._conn.close()
+        self._process.kill()  # it holds nothing to flush: each validation's results and Data Docs are written
+        self._process.join()
+
+
+def _serve(conn) -> None:
+    """The worker: import GX, then answer (suite, frame, gx_root, spec) with (True, outcome) or (False, the error
+    as text) until the refresh closes the pipe."""
+    from clusterscore.quality.gx_runner import import_great_expectations, validate_here
+
+    import_great_expectations()
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            reply = (True, validate_here(*request))
+        except BaseException:  # sent back as text: GX's exceptions need not survive pickling
+            reply = (False, traceback.format_exc())
+        conn.send(reply)
+
+
+def current() -> _Worker | None:
+    """The running worker, if a refresh started one in this process."""
+    return _worker
+
+
+@contextlib.contextmanager
+def running() -> Iterator[None]:
+    """A worker for the block (or the one a surrounding block started)."""
+    global _worker
+    if _worker is not None:
+        yield
+        return
+    _worker = _Worker()
+    try:
+        yield
+    finally:
+        worker, _worker = _worker, None
+        worker.stop()

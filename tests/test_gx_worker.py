@@ -1,0 +1,56 @@
+"""Great Expectations in a process of its own for a refresh (clusterscore/quality/gx_worker.py): while it runs,
+`validate` sends each suite there, and what comes back is what validating in the refresh's process gives."""
+
+from __future__ import annotations
+
+import os
+
+import duckdb
+import pytest
+from test_quality_profiles import raw_db  # noqa: F401  (a fixture: two landed CVR batches)
+
+from clusterscore.quality import gx_worker
+from clusterscore.quality.gx_runner import suite_frame, validate, validate_here
+
+
+def comparable(outcome) -> dict:
+    """An outcome without what differs between any two validations: their times and run names, and the ids GX
+    gives the expectations as it stores the suite again."""
+    result = {k: v for k, v in outcome.result.items() if k not in ("meta", "statistics")}
+    for item in result.get("results", []):
+        item.pop("meta", None)
+        item.get("expectation_config", {}).pop("id", None)
+    return {**vars(outcome), "result": result}
+
+
+def test_the_worker_validates_as_this_process_does_and_ends_with_its_block(raw_db):  # noqa: F811
+    path, keys, _ = raw_db
+    with duckdb.connect(str(path), read_only=True) as con:
+        good = suite_frame(con, "raw_cvr_companies")
+    bad = good.copy()
+    bad.loc[0, "invalid_cvr_numbers"] = 2
+    bad.loc[0, "invalid_cvr_numbers_examples"] = f"{keys[0]}, {keys[1]}"
+
+    here = [validate_here("raw_cvr_companies", frame) for frame in (good, bad)]
+    with gx_worker.running():
+        worker = gx_worker.current()
+        assert worker is not None and worker._process.pid != os.getpid()
+        with gx_worker.running():  # a nested block shares the worker
+            assert gx_worker.current() is worker
+        there = [validate("raw_cvr_companies", frame) for frame in (good, bad)]
+        process = worker._process
+    assert gx_worker.current() is None and not process.is_alive()
+
+    assert [o.success for o in there] == [True, False]
+    assert [comparable(o) for o in there] == [comparable(o) for o in here]
+    assert there[1].failures[0]["observed"] == f"observed 2 (e.g. {keys[0]}, {keys[1]})"
+
+
+def test_an_error_in_the_worker_is_raised_here_with_its_traceback(raw_db):  # noqa: F811
+    path, _, _ = raw_db
+    with duckdb.connect(str(path), read_only=True) as con:
+        frame = suite_frame(con, "raw_cvr_companies")
+    with gx_worker.running():
+        with pytest.raises(gx_worker.GxWorkerError, match="Traceback"):
+            gx_worker.current().validate(("raw_cvr_companies", frame, "/nonexistent/\0bad", None))
+        assert validate("raw_cvr_companies", frame).success  # the worker goes on after an error
