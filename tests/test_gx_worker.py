@@ -54,3 +54,24 @@ def test_an_error_in_the_worker_is_raised_here_with_its_traceback(raw_db):  # no
         with pytest.raises(gx_worker.GxWorkerError, match="Traceback"):
             gx_worker.current().validate(("raw_cvr_companies", frame, "/nonexistent/\0bad", None))
         assert validate("raw_cvr_companies", frame).success  # the worker goes on after an error
+
+
+def test_a_process_that_ran_the_worker_says_nothing_of_leaked_semaphores(raw_db, tmp_path):  # noqa: F811
+    """The worker leaves by releasing what multiprocessing registered for it (a killed worker left a named semaphore
+    that the process's resource tracker reported as leaked on stderr at the end of every refresh)."""
+    import subprocess
+    import sys
+
+    path, _, _ = raw_db
+    script = (
+        "import duckdb\n"
+        "from clusterscore.quality import gx_worker\n"
+        "from clusterscore.quality.gx_runner import suite_frame, validate\n"
+        f"con = duckdb.connect({str(path)!r}, read_only=True)\n"
+        "frame = suite_frame(con, 'raw_cvr_companies')\n"
+        "with gx_worker.running():\n"
+        "    assert validate('raw_cvr_companies', frame).success\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "leaked" not in done.stderr and "resource_tracker" not in done.stderr, done.stderr[-2000:]
