@@ -27,6 +27,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from clusterscore.process_exit import exit_at_once  # the standard library only, as here
+
 SERVER_ENV = "CLUSTERSCORE_DBT_SERVER"
 DBT = Path(sys.executable).parent / "dbt"  # the dbt installed beside this Python, so nothing depends on PATH
 CLIENT = DBT.parent / "clusterscore-dbt"  # installed with the project (pyproject.toml: project.scripts)
@@ -133,22 +135,10 @@ def _fork_dbt(listener: socket.socket, conn: socket.socket) -> None:
                 listener.close()
                 code = _run_dbt(conn, fds, json.loads(request))
             finally:
-                _release_semaphores()
-                os._exit(code)
+                exit_at_once(code)
     finally:
         for fd in fds:
             os.close(fd)
-
-
-def _release_semaphores() -> None:
-    """What a normal exit does for multiprocessing and `os._exit` skips. dbt's locks (its adapter's, its manifest's)
-    are named semaphores of the spawn context, registered with a resource tracker the fork starts; left to it, the
-    tracker reported them as leaked on the client's stderr after every dbt step (a warning in each refresh's
-    console output) before unlinking them. `_exit_function` is the handler multiprocessing registers with atexit."""
-    import multiprocessing.util  # here, not at the top: the client must start at once (dbt has imported it)
-
-    with contextlib.suppress(Exception):
-        multiprocessing.util._exit_function()
 
 
 def _run_dbt(conn: socket.socket, fds: list[int], request: dict) -> int:

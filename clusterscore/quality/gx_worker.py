@@ -20,6 +20,8 @@ import threading
 import traceback
 from collections.abc import Iterator
 
+from clusterscore.process_exit import exit_at_once
+
 _worker: _Worker | None = None
 
 
@@ -51,7 +53,7 @@ class _Worker:
         raise GxWorkerError(value)
 
     def stop(self) -> None:
-        """Close the pipe: the worker then releases what it registered and exits at once (`_serve`)."""
+        """Close the pipe: the worker then exits at once (`_serve`: clusterscore/process_exit.py)."""
         self._conn.close()
         self._process.join(timeout=10)
         if self._process.is_alive():  # busy with a validation the refresh no longer waits for
@@ -68,26 +70,13 @@ def _serve(conn) -> None:
     while True:
         try:
             request = conn.recv()
-        except (EOFError, OSError):
-            _exit_at_once()
+        except (EOFError, OSError):  # the refresh closed the pipe: results and Data Docs are written already
+            exit_at_once(0)
         try:
             reply = (True, validate_here(*request))
         except BaseException:  # sent back as text: GX's exceptions need not survive pickling
             reply = (False, traceback.format_exc())
         conn.send(reply)
-
-
-def _exit_at_once() -> None:
-    """What a normal exit does for multiprocessing (its finalizers: the named semaphores a library made here are
-    unregistered from the refresh's resource tracker, which warned of them as leaked when the worker was killed),
-    without the interpreter's teardown of Great Expectations' modules (~0.5 s): the worker holds nothing else to
-    flush, as each validation's results and Data Docs are written when it ends."""
-    import multiprocessing.util
-    import os
-
-    with contextlib.suppress(Exception):
-        multiprocessing.util._exit_function()
-    os._exit(0)
 
 
 def current() -> _Worker | None:
