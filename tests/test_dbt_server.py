@@ -4,6 +4,7 @@ and a server whose refresh has gone."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -136,3 +137,84 @@ def test_the_server_ends_with_the_process_that_started_it(tmp_path):
         return state == "Z"
 
     assert _wait_until(gone, timeout=30), "the server outlived its parent"
+
+
+SEEDS = ("build", "--select", "path:seeds/rulebook", "--indirect-selection", "buildable")  # the seeds, their tests
+
+
+def _parse_ahead_env(tmp_path: Path, database: Path) -> dict[str, str]:
+    """Where dagster-dbt points a dbt invocation (its environment, no options), on `database`."""
+    return {
+        **os.environ,
+        "CLUSTERSCORE_DUCKDB_PATH": str(database),
+        "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
+        "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+    }
+
+
+def _client(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([CLIENT, *args], env=env, cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=300)
+
+
+def _invocation_ids(target: Path) -> tuple[str, str]:
+    """The invocation ids of the target's manifest and run results: the same when the build parsed itself."""
+    manifest = json.loads((target / "manifest.json").read_text())["metadata"]["invocation_id"]
+    results = json.loads((target / "run_results.json").read_text())["metadata"]["invocation_id"]
+    return manifest, results
+
+
+def test_a_build_that_would_parse_as_parsed_ahead_takes_that_manifest(tmp_path):
+    env = _parse_ahead_env(tmp_path, tmp_path / "seeds.duckdb")
+    with dbt_server.running(parse_ahead={"cwd": os.path.realpath(DBT_PROJECT_DIR), "env": env}) as path:
+        env[dbt_server.SERVER_ENV] = path
+        # differs only in what the parse does not read: the scoped tests' batches, how dbt logs
+        served = _client(
+            *SEEDS,
+            env={**env, "CLUSTERSCORE_TESTED_THROUGH": "b1", "DBT_LOG_FORMAT": "json", "DAGSTER_DBT_CLI": "true"},
+        )  # fmt: skip
+        assert served.returncode == 0, served.stdout + served.stderr
+        assert "parsing again" not in served.stdout
+        manifest_id, results_id = _invocation_ids(tmp_path / "target")
+        assert manifest_id != results_id  # the manifest is the parse's, made before this build
+        built = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+        assert {r["unique_id"] for r in built} >= {"seed.clusterscore.rulebook_indicators"}
+        assert {r["status"] for r in built} <= {"success", "pass"}
+
+        # another value of a variable the parse may read (profiles.yml's memory limit): dbt parses, and says why
+        again = _client(*SEEDS, env={**env, "CLUSTERSCORE_DUCKDB_MEMORY_LIMIT": "1GB"})
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert (
+            "clusterscore-dbt: parsing again, not as parsed ahead: environment variables "
+            "CLUSTERSCORE_DUCKDB_MEMORY_LIMIT" in again.stdout
+        )
+        assert len(set(_invocation_ids(tmp_path / "target"))) == 1
+        # an option that changes the parse: the same
+        option = _client(*SEEDS, "--vars", "{rulebook_version: x}", env=env)
+        assert "not as parsed ahead: options --vars" in option.stdout
+
+
+def test_a_build_on_the_parse_ahead_exits_as_dbt_does(tmp_path):
+    """dbt's exit codes through dbt's programmatic runner: 1 when a node fails, 2 when dbt itself does."""
+    empty = _parse_ahead_env(tmp_path, tmp_path / "empty.duckdb")
+    with dbt_server.running(parse_ahead={"cwd": os.path.realpath(DBT_PROJECT_DIR), "env": empty}) as path:
+        failed = _client("build", "--select", "stg_labels__awards", env={**empty, dbt_server.SERVER_ENV: path})
+        assert failed.returncode == 1, failed.stdout  # its source table is not there
+        assert "parsing again" not in failed.stdout
+    nowhere = _parse_ahead_env(tmp_path, tmp_path / "no-such-folder" / "x.duckdb")
+    with dbt_server.running(parse_ahead={"cwd": os.path.realpath(DBT_PROJECT_DIR), "env": nowhere}) as path:
+        broken = _client(*SEEDS, env={**nowhere, dbt_server.SERVER_ENV: path})
+        assert broken.returncode == 2, broken.stdout  # DuckDB cannot open the file
+        assert "parsing again" not in broken.stdout
+
+
+def test_after_a_parse_ahead_that_failed_dbt_parses_in_a_process_of_its_own(tmp_path):
+    """A parse ahead leaves the threads of dbt's static parser in the server, which its forks do not have: a fork
+    that parsed waited for them for ever. So a build the parse ahead cannot serve runs in a new dbt process."""
+    env = _parse_ahead_env(tmp_path, tmp_path / "seeds.duckdb")
+    unparsable = {name: value for name, value in env.items() if name != "CLUSTERSCORE_DUCKDB_PATH"}  # profiles.yml
+    with dbt_server.running(parse_ahead={"cwd": os.path.realpath(DBT_PROJECT_DIR), "env": unparsable}) as path:
+        built = _client(*SEEDS, env={**env, dbt_server.SERVER_ENV: path})
+    assert built.returncode == 0, built.stdout + built.stderr
+    assert "parsing again, not as parsed ahead: the parse ahead failed" in built.stdout
+    assert len(set(_invocation_ids(tmp_path / "target"))) == 1

@@ -27,6 +27,20 @@ def test_refresh_of_the_sample_passes_every_check(refreshed):
     assert sum(1 for c in outcome.checks if not c.name.startswith(("gx_", "records_"))) > 40  # dbt tests
 
 
+def test_the_build_takes_the_project_as_the_dbt_server_parsed_it_ahead(refreshed):
+    """The dbt server parsed the project during the landing as the build's dbt would have (clusterscore/dbt_server.py),
+    so the build parsed nothing: the manifest it wrote is the parse's, made by another dbt invocation. Had it
+    parsed again (it says why on its output), both would name the build's invocation."""
+    paths, outcome = refreshed
+    from clusterscore.audit_store import RunRecord
+
+    record = RunRecord(paths, outcome.run_id).folder / "dbt" / "dbt_build"
+    manifest = json.loads(gzip.decompress((record / "manifest.json.gz").read_bytes()))["metadata"]
+    results = json.loads(gzip.decompress((record / "run_results.json.gz").read_bytes()))["metadata"]
+    assert manifest["invocation_id"] != results["invocation_id"]
+    assert manifest["generated_at"] < results["generated_at"]
+
+
 def test_every_record_is_accounted_for(refreshed):
     paths, _ = refreshed
     with duckdb.connect(str(paths.candidate), read_only=True) as con:  # the warehouse: raw and staging
