@@ -716,16 +716,21 @@ def _write_release(
     - here, meanwhile: the tables the site and the exports read (also DuckDB, on the same candidate), the exports'
       CSV and Parquet files and what the site and the workbook show, read from those tables; then the site's
       pages (Jinja and matplotlib: Python);
-    - on another worker thread, once those reads are done: the exports' workbook (openpyxl: Python). Its rows are
-      in memory by then, so the raw versions go into the database beside it: when a child process read the
-      tables for the exports, the raw versions waited for it to end, as it held the file open (national night:
-      1.2 s of the release's 3.9 s).
+    - on another worker thread, once those reads are done: the exports' workbook, handed to a process of its own
+      started when this starts (clusterscore/workbook.py: openpyxl is all Python, and on a thread here it held
+      Python's lock against the site's pages and the raw versions' statements). Its rows are in memory by then, so
+      the raw versions go into the database beside it: when a child process read the tables for the exports, the
+      raw versions waited for it to end, as it held the file open (national night: 1.2 s of the release's 3.9 s).
     """
-    from clusterscore.exports import export_files, write_workbook  # openpyxl: imported only to publish
+    from clusterscore.exports import export_files, workbook_path
     from clusterscore.site import build_site, queries
+    from clusterscore.workbook import WorkbookProcess
 
-    # One thread for the store, then the raw versions; one for the workbook.
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="release") as worker:
+    # One thread for the store, then the raw versions; one for the workbook's process, which imports meanwhile.
+    with (
+        WorkbookProcess() as workbook_process,
+        ThreadPoolExecutor(max_workers=2, thread_name_prefix="release") as worker,
+    ):
 
         def store() -> None:
             with timings.phase("worker: store of records as received"):
@@ -741,7 +746,7 @@ def _write_release(
 
         def workbook() -> None:
             with timings.phase("worker: exports' workbook (XLSX)"):
-                write_workbook(exported, workbook_rows)
+                exported.files.append(workbook_process.write(workbook_path(exported), workbook_rows))
 
         def raw_tables() -> dict[str, dict]:
             stored.result()

@@ -67,3 +67,43 @@ def test_workbook_has_a_sheet_per_table_and_explains_the_columns(exported):
         header, first = next(rows), next(rows, ())
         assert sheet.title == "about" or all(cell.font.b for cell in header)
         assert not any(cell.font and cell.font.b for cell in first)
+
+
+def _cells(path) -> dict[str, list[tuple]]:
+    workbook = load_workbook(path, read_only=True)
+    return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in workbook.worksheets}
+
+
+def test_the_workbook_written_apart_is_the_one_written_here(exported, tmp_path):
+    """Publishing writes the workbook in a process of its own (clusterscore/workbook.py): the same sheets and
+    cells as written in the process that read the rows."""
+    from clusterscore.exports import export_files
+    from clusterscore.workbook import WorkbookProcess, write_workbook
+
+    paths, _, run_id = exported
+    with duckdb.connect(str(paths.published_db), read_only=True) as con:
+        _, rows = export_files(con, tmp_path, run_id)
+    here = write_workbook(tmp_path / "here.xlsx", rows)
+    with WorkbookProcess() as process:
+        apart = process.write(tmp_path / "apart.xlsx", rows)
+    assert apart == tmp_path / "apart.xlsx"
+    assert _cells(apart) == _cells(here)
+    assert len(_cells(apart)["scorecard"]) > 1
+
+
+def test_a_workbook_that_cannot_be_written_apart_says_why(tmp_path):
+    from clusterscore.workbook import WorkbookProcess, WorkbookRows
+
+    with (
+        WorkbookProcess() as process,
+        pytest.raises(RuntimeError, match=r"(?s)workbook x.xlsx was not written.*no-such"),
+    ):
+        process.write(tmp_path / "no-such-folder" / "x.xlsx", WorkbookRows([["about"]]))
+
+
+def test_a_workbook_process_given_no_rows_is_stopped():
+    from clusterscore.workbook import WorkbookProcess
+
+    with WorkbookProcess() as process:
+        pass  # publishing failed before the rows were read
+    assert process._process.returncode is not None
