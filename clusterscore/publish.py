@@ -715,7 +715,7 @@ def _write_release(
       the release's raw record versions, which need that store;
     - here, meanwhile: the tables the site and the exports read (also DuckDB, on the same candidate), the exports'
       CSV and Parquet files and what the site and the workbook show, read from those tables; then the site's
-      pages (Jinja and matplotlib: Python);
+      pages (Jinja, and charts written as SVG: Python);
     - on another worker thread, once those reads are done: the exports' workbook, handed to a process of its own
       started when this starts (clusterscore/workbook.py: openpyxl is all Python, and on a thread here it held
       Python's lock against the site's pages and the raw versions' statements). Its rows are in memory by then, so
