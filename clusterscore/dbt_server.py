@@ -185,8 +185,9 @@ class _Parsed:
         if request["cwd"] != self.cwd:
             return "another working folder"
         env = request["env"]
-        differ = sorted(k for k in env.keys() | self.env.keys() if env.get(k) != self.env.get(k))
-        differ = [name for name in differ if name not in NOT_READ_BY_PARSE]
+        differ = sorted(
+            name for name in (env.keys() | self.env.keys()) - NOT_READ_BY_PARSE if env.get(name) != self.env.get(name)
+        )
         return f"environment variables {', '.join(differ)}" if differ else None
 
 
