@@ -18,8 +18,7 @@ A node is reused only when all of these hold, so it can never stand for a result
   another has landed);
 - nothing upstream reads the `meta` sources (fetch times, freshness: new every run) or the run id, and the as-of
   date, where read upstream, is the release's;
-- for a test, every node it tests is reused, and it does not check the run being built (`where: this_run` or
-  `written_this_run`).
+- for a test, every node it tests is reused, and it does not check the run being built (`where: written_this_run`).
 `CLUSTERSCORE_ALWAYS_RESCORE=1` builds and tests everything.
 """
 
@@ -39,10 +38,10 @@ create table if not exists meta.dbt_builds (
 """
 RUN_ID_MACRO = "macro.clusterscore.current_run_id"
 AS_OF_MACRO = "macro.clusterscore.as_of_date"
-# The override behind `where: this_run` (and `written_this_run`) calls the run id, but only for a test with that
+# The override behind `where: written_this_run` calls the run id, but only for a test with that
 # config (checked directly): a generic test's call of it says nothing of the test.
 WHERE_MACRO = "macro.clusterscore.get_where_subquery"
-RUN_SCOPES = frozenset({"this_run", "written_this_run"})  # dbt_project/macros/tests/test_scopes.sql
+RUN_SCOPES = frozenset({"written_this_run"})  # dbt_project/macros/tests/test_scopes.sql
 RUN_SCHEMA_SOURCES = "meta"  # sources in this schema change every run
 
 

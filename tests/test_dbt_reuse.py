@@ -51,7 +51,7 @@ def test_a_night_with_new_cvr_documents_builds_what_reads_them(manifest):
     assert not [m for m in models if not m.startswith("stg_")]  # every scoring model reads CVR or the run
     assert names(reused, "seed") == {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "seed"}
     tests = names(reused, "test")
-    assert "unique_stg_clusters__members_submission_member_id" in tests
+    assert "primary_key_stg_clusters__members_submission_member_id" in tests
     assert not [t for t in tests if "stg_cvr" in t or "base_cvr" in t or "fct_" in t or "scorecard" in t]
     # every reused test tests only reused nodes
     for uid in reused:

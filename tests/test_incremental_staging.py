@@ -49,7 +49,7 @@ def test_incremental_cvr_staging_equals_a_full_rebuild(tmp_path, monkeypatch):
         (scoped,) = (
             r["compiled_code"]
             for r in results
-            if ".unique_stg_cvr__participant_roles_participant_role_id." in r["unique_id"]
+            if ".primary_key_stg_cvr__participant_roles_participant_role_id." in r["unique_id"]
         )
         assert "not in (" in scoped and f"'{release_batches['cvr_companies']}'" in scoped
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import shutil
 
@@ -173,44 +174,59 @@ def test_the_dbt_unit_tests_pass(refreshed, tmp_path):
         assert not [r for r in json.load(handle)["results"] if r["unique_id"].startswith("unit_test.")]
 
 
-def test_the_evidence_tests_read_the_run_being_built_only(refreshed, tmp_path):
-    """The evidence mart holds every run's links; its tests read the run being built (an earlier run's links were
-    tested by their run and never change, and may name raw versions pruned since). A duplicate or a dangling link
-    of an earlier run passes; the same in this run fails."""
+def test_the_evidence_tests_read_the_links_the_run_being_built_wrote(refreshed, tmp_path):
+    """The link mart holds every run's links as intervals of runs; its tests read the links the run being built
+    opened or closed (macros/tests/test_scopes.sql, tests/assert_run_links_once.sql,
+    tests/assert_evidence_links_resolve.sql). Its other links were opened by earlier runs, whose tests read them, and
+    do not change. So a link twice over, or one naming no raw record, passes among an earlier run's links and among
+    links the run before opened that still hold; among the links this run opened, it fails."""
     paths, outcome = refreshed
-    database = tmp_path / "warehouse.duckdb"
-    shutil.copy(paths.candidate, database)
     links = "marts.fct_evidence_link"
+    copies = itertools.count()
 
-    def broken(run_id: str, run_seq: int) -> None:
-        """For the run at `run_seq`, one of its links twice over and one naming no raw record."""
+    def broken(first_run_id: str, first_run_seq: str, last_run_seq: str, closed_by: str) -> list[str]:
+        """One link of the warehouse twice more, and one naming no raw record, as intervals opened by
+        `first_run_id` (SQL expressions: the others)."""
+        return [
+            f"insert into {links} select * replace ('copy-{next(copies)}' as evidence_interval_id, "
+            f"evidence_id{suffix} as evidence_id, {record_hash} as record_hash, '{first_run_id}' as first_run_id, "
+            f"{first_run_seq} as first_run_seq, {last_run_seq} as last_run_seq, {closed_by} as closed_by_run_id) "
+            f"from (select * from {links} order by evidence_interval_id limit 1)"
+            for suffix, record_hash in (("", "record_hash"), ("", "record_hash"), (" || '-gone'", "'no-such-hash'"))
+        ]
+
+    def statuses(*statements: str) -> dict[str, str]:
+        """The link tests' outcomes on a copy of the refreshed warehouse after `statements`."""
+        database = tmp_path / f"warehouse-{next(copies)}.duckdb"
+        shutil.copy(paths.candidate, database)
         with duckdb.connect(str(database)) as con:
-            one = f"select * from {links} where first_run_id = ? limit 1"
-            for suffix, record_hash in (("dup-1", "record_hash"), ("dup-2", "record_hash"), ("gone", "'no-such-hash'")):
-                con.execute(
-                    f"insert into {links} select * replace (? || '/{suffix}' as evidence_interval_id, "
-                    f"{'evidence_id || ' + repr('-gone') if suffix == 'gone' else 'evidence_id'} as evidence_id, "
-                    f"{record_hash} as record_hash, ? as first_run_id, ? as first_run_seq, ? as last_run_seq, "
-                    f"'later' as closed_by_run_id) from ({one})",
-                    [run_id, run_id, run_seq, run_seq, outcome.run_id],
-                )
-
-    def evidence_tests(run_id: str) -> dict[str, str]:
-        target = tmp_path / f"target-{run_id}"
-        results = dbt_test_results("fct_indicator_evidence", database, target, env={"CLUSTERSCORE_RUN_ID": run_id})
+            for statement in statements:
+                con.execute(statement.replace("{run}", outcome.run_id))
+        results = dbt_test_results(
+            "fct_indicator_evidence fct_evidence_link",
+            database,
+            tmp_path / f"target-{next(copies)}",
+            env={"CLUSTERSCORE_RUN_ID": outcome.run_id},
+        )
         return {r["unique_id"].split(".")[2]: r["status"] for r in results}
 
-    with duckdb.connect(str(database)) as con:
-        (current,) = con.execute(
-            "select run_seq from marts.fct_evidence_run where run_id = ?", [outcome.run_id]
-        ).fetchone()
-        con.execute("insert into marts.fct_evidence_run values ('an-earlier-run', ?, now()::timestamp)", [current - 1])
-    broken("an-earlier-run", current - 1)
-    assert set(evidence_tests(outcome.run_id).values()) == {"pass"}
-    broken(outcome.run_id, current)
-    statuses = evidence_tests(outcome.run_id)
-    assert statuses["unique_fct_indicator_evidence_indicator_evidence_id"] == "fail"
-    assert statuses["assert_evidence_links_resolve"] == "fail"
+    current = "(select run_seq from marts.fct_evidence_run where run_id = '{run}')"
+    earlier_run = f"insert into marts.fct_evidence_run select 'an-earlier-run', {current} - 1, now()::timestamp"
+    tests = {"assert_run_links_once", "assert_evidence_links_resolve"}
+    assert set(statuses().values()) == {"pass"} and tests <= set(statuses())
+    # closed links of an earlier run
+    assert set(
+        statuses(earlier_run, *broken("an-earlier-run", f"{current} - 1", f"{current} - 1", "'later'")).values()
+    ) == {"pass"}
+    # links the run before opened that still hold for this run: this run has the link twice, outside the scopes
+    before = (
+        earlier_run,
+        f"update {links} set first_run_id = 'an-earlier-run', first_run_seq = {current} - 1 where first_run_id = '{{run}}'",
+    )
+    assert set(statuses(*before, *broken("an-earlier-run", f"{current} - 1", "null", "null")).values()) == {"pass"}
+    # the same, opened by this run
+    failed = statuses(*before, *broken("{run}", current, "null", "null"))
+    assert {name for name, status in failed.items() if status == "fail"} == tests
 
 
 def test_each_scoring_model_carries_its_row_count_columns_and_dagster_dbts_own_lineage(refreshed):

@@ -1,7 +1,9 @@
 -- Every evidence link of the run being built resolves to a stored raw record with the same hash in the same batch.
--- Earlier runs' links were checked when their run built them and never change; raw versions they name may since
--- have been pruned (CLUSTERSCORE_RAW_RETENTION_DAYS), which must not fail tonight's run. A check on the evidence
--- mart in Dagster (the test reads several sources, so it names the asset it checks).
+-- Read: the links the run opened or closed (macros/tests/test_scopes.sql: `run_links_written_this_run`). Its other
+-- links were opened by earlier runs and checked then; each names the record version the run's staging read again,
+-- a current one, which is never pruned (CLUSTERSCORE_RAW_RETENTION_DAYS prunes superseded versions). Earlier runs'
+-- closed links may name versions pruned since, which must not fail tonight's run. A check on the evidence mart in
+-- Dagster (the test reads several sources, so it names the asset it checks).
 {{ config(meta={'dagster': {'ref': {'name': 'fct_indicator_evidence'}}}) }}
 with
 
@@ -36,10 +38,10 @@ select
     evidence.source_name,
     evidence.record_key,
     evidence.batch_id
-from {{ ref('fct_indicator_evidence') }} as evidence
+from {{ run_links_written_this_run(ref('fct_indicator_evidence'), ref('fct_evidence_link')) }} as evidence
 left join raw_records
     on
         evidence.source_name = raw_records.source_name
         and evidence.batch_id = raw_records.batch_id
         and evidence.record_hash = raw_records.record_hash
-where evidence.run_id = {{ current_run_id() }} and raw_records.record_hash is null
+where raw_records.record_hash is null

@@ -3,11 +3,6 @@
     when the test executes (a test's `where` is read as it is parsed, and what these read is known only at
     execution). Any other `where` is dbt's own.
 
-    `this_run`: a test of a mart kept per run (rows by run_id, written by delete+insert on run_id) reads only the
-    run being built. Earlier runs' rows were tested when their run built them and never change, and the evidence
-    mart gains a run's links every run (1.2 million nationally), so a test over every run would read more every
-    night.
-
     `written_this_run`: a test of a column of a mart of intervals (fct_evidence_link: rows opened by a run,
     `first_run_id`, and closed by a later one, `closed_by_run_id`, written by delete+insert on the tested key) reads
     the rows whose value in the tested column is one a row the run being built wrote has. Other rows were written,
@@ -25,9 +20,7 @@
 -#}
 {% macro get_where_subquery(relation) -%}
     {%- set scope = config.get('where', '') -%}
-    {%- if scope == 'this_run' -%}
-        {%- do return('(select * from ' ~ relation ~ ' where run_id = ' ~ current_run_id() ~ ') dbt_subquery') -%}
-    {%- elif scope == 'written_this_run' -%}
+    {%- if scope == 'written_this_run' -%}
         {%- do return(rows_sharing_a_value_written_this_run(relation, model.column_name)) -%}
     {%- elif scope == 'not_yet_tested' -%}
         {%- do return(rows_not_yet_tested(relation)) -%}
@@ -64,4 +57,21 @@
             where written.first_run_id = {{ current_run_id() }} or written.closed_by_run_id = {{ current_run_id() }}
         )
     ) dbt_subquery
+{%- endmacro %}
+
+{#-
+    The rows of a per-run view of evidence links (fct_indicator_evidence, `<run>/<link>` ids) for the run being
+    built whose link that run opened or closed in the interval mart (fct_evidence_link): the links its tests read
+    (tests/assert_run_links_once.sql, tests/assert_evidence_links_resolve.sql). The run's other links are intervals
+    earlier runs opened and that still hold, so they held for the run before too, whose tests read them; the
+    intervals do not change. Both relations are passed in, so each test names (refs) them itself.
+-#}
+{% macro run_links_written_this_run(per_run, intervals) -%}
+    (
+        select * from {{ per_run }}
+        where run_id = {{ current_run_id() }} and indicator_evidence_id in (
+            select {{ current_run_id() }} || '/' || written.evidence_id from {{ intervals }} as written
+            where written.first_run_id = {{ current_run_id() }} or written.closed_by_run_id = {{ current_run_id() }}
+        )
+    )
 {%- endmacro %}
