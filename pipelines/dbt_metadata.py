@@ -31,12 +31,17 @@ dagster_dbt_version = importlib.metadata.version("dagster-dbt")  # its lineage b
 
 
 def with_table_metadata(
-    invocation, warehouse: Warehouse, run_id: str, lineage_for: Callable[[Mapping[str, Any]], bool]
+    invocation,
+    warehouse: Warehouse,
+    run_id: str,
+    lineage_for: Callable[[Mapping[str, Any]], bool],
+    on_dbt_end: Callable[[], None] = lambda: None,
 ):
     """dbt's events; each built model's with its row count (not a view's: that would run its query again) and,
     where `lineage_for(node)` holds, its columns and their lineage (`run_id`: the run's id, which dbt writes into
-    the SQL of the models that record it)."""
-    events = list(invocation.stream())
+    the SQL of the models that record it). `on_dbt_end` is called once dbt has ended well, before any of this."""
+    events = list(invocation.stream())  # raises if dbt failed
+    on_dbt_end()
     if not any(isinstance(event, BUILT) for event in events):
         yield from events
         return

@@ -3,7 +3,8 @@ on the asset its meta names (a step per raw source's suite; one step for the sui
 source the reconciliation received = landed + quarantined."""
 
 import json
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import dagster as dg
 from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
@@ -85,6 +86,9 @@ def evaluate_suite(run_id: str, warehouse: Warehouse, suite: str, asset_key: lis
     )
 
 
+SUITES_AFTER_DBT = "gx_suites_after_dbt"  # the step of the suites on dbt's models
+
+
 def check_name(suite: str) -> str:
     return f"gx_{suite}"
 
@@ -126,24 +130,56 @@ def build_gx_checks_after_dbt(suites: list[tuple[str, list[str], str]]) -> dg.As
 
     @dg.multi_asset_check(
         specs=list(specs.values()),
-        name="gx_suites_after_dbt",
+        name=SUITES_AFTER_DBT,
         description="The Great Expectations suites on the models dbt builds (expectations/), two at a time.",
         can_subset=True,  # a selection of some of the models (the UI, tests) runs their suites only
     )
     def _checks(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
         chosen = [suite for suite in suites if specs[suite[0]].key in context.selected_asset_check_keys]
-        # The profile suites first: they read whole tables (national: millions of rows), the others small marts
-        # or the rows of one submission year, which go by on the other thread meanwhile.
-        first = sorted(chosen, key=lambda suite: not is_profile_suite(suite[0]))
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="gx-suite") as pool:
-            evaluated = {
-                suite: pool.submit(evaluate_suite, context.run.run_id, warehouse, suite, asset_key)
-                for suite, asset_key, _ in first
-            }
-            for suite, _, _ in chosen:
-                yield evaluated[suite].result()  # in the suites' order; an error ends the step once all ran
+        evaluated = taken_ahead(context.run.run_id)  # started as dbt ended (`start_after_dbt`), if they were
+        evaluated.update(start_suites(context.run.run_id, warehouse, [s for s in chosen if s[0] not in evaluated]))
+        for suite, _, _ in chosen:
+            yield evaluated[suite].result()  # in the suites' order; an error ends the step at its suite
 
     return _checks
+
+
+def start_suites(run_id: str, warehouse: Warehouse, suites: list[tuple[str, list[str], str]]) -> dict[str, Future]:
+    """`evaluate_suite` of each of `suites`, two at a time on threads of their own; by suite name. The profile
+    suites first: they read whole tables (national: millions of rows), the others small marts or the rows of one
+    submission year, which go by on the other thread meanwhile."""
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="gx-suite")
+    first = sorted(suites, key=lambda suite: not is_profile_suite(suite[0]))
+    started = {suite: pool.submit(evaluate_suite, run_id, warehouse, suite, asset_key) for suite, asset_key, _ in first}
+    pool.shutdown(wait=False)  # its threads end with the last suite
+    return started
+
+
+# The suites on dbt's models started by the dbt step as soon as dbt has finished, by run id: they read only the
+# tables dbt wrote, which nothing changes before publication, and run (DuckDB; Great Expectations' own process)
+# while the refresh's process stores dbt's events and adds the tables' metadata on its one core. Their step
+# takes the results; they are not reported, or trusted, anywhere else.
+_ahead: dict[str, dict[str, Future]] = {}
+_ahead_lock = threading.Lock()
+
+
+def start_after_dbt(run_id: str, warehouse: Warehouse) -> None:
+    """Start every suite on dbt's models for the run's step `SUITES_AFTER_DBT` to take (`taken_ahead`)."""
+    with _ahead_lock:
+        _ahead[run_id] = start_suites(run_id, warehouse, _on_models)
+
+
+def taken_ahead(run_id: str) -> dict[str, Future]:
+    """The suites `start_after_dbt` started for the run (none if it did not), no longer held for it."""
+    with _ahead_lock:
+        return _ahead.pop(run_id, {})
+
+
+def drop_ahead(run_id: str) -> None:
+    """Wait for and forget the suites started for a run whose suites' step will not run (the dbt step failed after
+    dbt ended): their connections to the warehouse are closed before the run goes on."""
+    for started in taken_ahead(run_id).values():
+        started.exception()
 
 
 def build_reconcile_check(source_name: str) -> dg.AssetChecksDefinition:

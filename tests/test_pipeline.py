@@ -42,6 +42,34 @@ def test_the_build_takes_the_project_as_the_dbt_server_parsed_it_ahead(refreshed
     assert manifest["generated_at"] < results["generated_at"]
 
 
+def test_the_suites_on_dbts_models_run_as_dbt_ends_and_their_step_reports_them(refreshed):
+    """The dbt step starts the Great Expectations suites on dbt's models once dbt has ended well, while it stores
+    dbt's events (pipelines/quality.py: `start_after_dbt`); their own step takes the results and reports them."""
+    import dagster as dg
+
+    from clusterscore.audit_store import RunRecord
+    from pipelines.quality import SUITES_AFTER_DBT, gx_checks, taken_ahead
+
+    paths, outcome = refreshed
+    instance = dg.DagsterInstance.from_config(str(paths.dagster_home))
+    try:
+        ended = {
+            r.event_log_entry.step_key: r.event_log_entry.timestamp
+            for r in instance.get_records_for_run(outcome.run_id, of_type=dg.DagsterEventType.STEP_SUCCESS).records
+        }
+    finally:
+        instance.dispose()
+    (after_dbt,) = [check for check in gx_checks if check.op.name == SUITES_AFTER_DBT]
+    suites = [spec.name.removeprefix("gx_") for spec in after_dbt.check_specs]
+    record = RunRecord(paths, outcome.run_id)
+    assert suites and all(record.exists() and (record.folder / f"quality/{suite}.json").exists() for suite in suites)
+    assert all((record.folder / f"quality/{suite}.json").stat().st_mtime < ended["dbt_build"] for suite in suites)
+    assert ended["dbt_build"] < ended[SUITES_AFTER_DBT]
+    reported = {c.name for c in outcome.checks}
+    assert {f"gx_{suite}" for suite in suites} <= reported
+    assert not taken_ahead(outcome.run_id)  # taken by their step
+
+
 def test_every_record_is_accounted_for(refreshed):
     paths, _ = refreshed
     with duckdb.connect(str(paths.candidate), read_only=True) as con:  # the warehouse: raw and staging
