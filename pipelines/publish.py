@@ -14,6 +14,7 @@ from dagster_dbt import DbtCliResource
 from clusterscore.audit_store import RunRecord
 from clusterscore.lineage import column_lineage, lineage_page
 from clusterscore.publish import publish
+from clusterscore.quality.gx_runner import data_docs_written
 from clusterscore.run_inputs import run_inputs
 from clusterscore.settings import DBT_PROJECT_DIR
 from clusterscore.timings import Timings
@@ -93,6 +94,7 @@ def release(context: dg.AssetExecutionContext, warehouse: Warehouse, dbt: DbtCli
     with timings.phase("dbt docs (generated again only under new code)"):
         docs = {"dbt-docs": dbt_docs(dbt, record, paths.dbt_target, inputs["code_sha256"]), "lineage": lineage_folder}
     data_docs = paths.gx_root / "gx" / "uncommitted" / "data_docs" / "local_site"
+    data_docs_written()  # the Great Expectations worker writes the pages after its answers
     if data_docs.exists():
         docs["data-docs"] = data_docs
     for seed in sorted((DBT_PROJECT_DIR / "seeds" / "rulebook").glob("*.csv")):

@@ -75,3 +75,26 @@ def test_a_process_that_ran_the_worker_says_nothing_of_leaked_semaphores(raw_db,
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "leaked" not in done.stderr and "resource_tracker" not in done.stderr, done.stderr[-2000:]
+
+
+def test_the_worker_writes_each_validations_data_docs_page_when_asked_or_before_it_ends(raw_db):  # noqa: F811
+    """It answers a validation first and writes the result's Data Docs page after (when idle, when asked, or as
+    its block ends), so the pages the release copies are all there once `data_docs_written` returns."""
+    from clusterscore.quality.gx_runner import data_docs_written
+    from clusterscore.settings import get_paths
+
+    path, _, _ = raw_db
+    with duckdb.connect(str(path), read_only=True) as con:
+        frame = suite_frame(con, "raw_cvr_companies")
+    pages = get_paths().gx_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "validations"
+
+    def written() -> int:
+        return len(list(pages.glob("raw_cvr_companies/**/*.html")))
+
+    with gx_worker.running():
+        before = written()
+        assert validate("raw_cvr_companies", frame).success and validate("raw_cvr_companies", frame).success
+        data_docs_written()
+        assert written() == before + 2
+        assert validate("raw_cvr_companies", frame).success  # its page still owed when the block ends
+    assert written() == before + 3

@@ -29,6 +29,7 @@ from clusterscore.settings import expectations_dir, get_paths
 log = logging.getLogger(__name__)
 
 PROFILE_EXAMPLES = 5  # example values kept per profile rule
+DOCS_ACTION = "update_data_docs"
 EXAMPLES_SUFFIX = "_examples"  # the profile column holding a rule's examples, as one string: `<rule>_examples`
 
 # SQL functions a profile's rules may call, registered on the connection (as temporary macros) before it runs.
@@ -152,9 +153,15 @@ def validate(suite: str, frame: pd.DataFrame) -> SuiteOutcome:
 
 
 def validate_here(
-    suite: str, frame: pd.DataFrame, gx_root: str | None = None, spec: dict | None = None
+    suite: str,
+    frame: pd.DataFrame,
+    gx_root: str | None = None,
+    spec: dict | None = None,
+    docs_later: list | None = None,
 ) -> SuiteOutcome:
-    """Validate in this process; `gx_root` and `spec` (the suite's JSON) default to the settings' and the file's."""
+    """Validate in this process; `gx_root` and `spec` (the suite's JSON) default to the settings' and the file's.
+    The result's Data Docs pages are updated at once, or, given `docs_later`, by `update_data_docs` of what is
+    appended to it (the worker's way: clusterscore/quality/gx_worker.py)."""
     gx = import_great_expectations()
     from great_expectations.core.expectation_suite import ExpectationSuite
 
@@ -178,10 +185,12 @@ def validate_here(
         gx.Checkpoint(
             name=suite,
             validation_definitions=[definition],
-            actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
+            actions=[] if docs_later is not None else [gx.checkpoint.UpdateDataDocsAction(name=DOCS_ACTION)],
         )
     )
     result = checkpoint.run(batch_parameters={"dataframe": frame})
+    if docs_later is not None:
+        docs_later.append(result)
     (validation,) = result.run_results.values()
     failures = [_failure(r, frame) for r in validation.results if not r.success]
     stats = validation.statistics
@@ -195,6 +204,21 @@ def validate_here(
         docs_index=docs[0]["site_url"] if docs else None,
         result=validation.to_json_dict(),
     )
+
+
+def data_docs_written() -> None:
+    """Return once the Data Docs pages of every validation of this process's refresh are written: the worker
+    writes them after it answers (clusterscore/quality/gx_worker.py); a validation here writes them at once."""
+    worker = gx_worker.current()
+    if worker is not None:
+        worker.data_docs()
+
+
+def update_data_docs(result) -> None:
+    """Update the Data Docs pages of a checkpoint's result, as the checkpoint's own action would have (the result
+    is in the validation results store already: the checkpoint stored it)."""
+    gx = import_great_expectations()
+    gx.checkpoint.UpdateDataDocsAction(name=DOCS_ACTION).run(checkpoint_result=result)
 
 
 def _failure(r, frame: pd.DataFrame) -> dict:
