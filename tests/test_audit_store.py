@@ -256,6 +256,7 @@ def test_each_release_records_where_publishing_its_time_went(two_runs):
         "site: read",
         "site: pages",
         "worker: raw record versions",
+        "worker: checksum of the database",
         "checksums of the release's files",
         "prune old releases",
     }
@@ -268,7 +269,8 @@ def test_each_release_records_where_publishing_its_time_went(two_runs):
         starts = {p["phase"]: p["start_s"] for p in phases}
         ends = {p["phase"]: p["end_s"] for p in phases}
         # the raw versions need the store and a database no longer read for the exports, the workbook the rows
-        # read; the checksums read everything written
+        # read, the database's checksum the raw versions (its last writes); the checksums read everything written
+        assert starts["worker: checksum of the database"] >= ends["worker: raw record versions"]
         assert starts["worker: raw record versions"] >= ends["worker: store of records as received"]
         assert starts["worker: raw record versions"] >= ends["exports: CSV, Parquet and the workbook's rows"]
         assert starts["worker: exports' workbook (XLSX)"] >= ends["exports: CSV, Parquet and the workbook's rows"]

@@ -257,6 +257,29 @@ def test_the_evidence_tests_read_the_links_the_run_being_built_wrote(refreshed, 
     assert {name for name, status in failed.items() if status == "fail"} == tests
 
 
+def test_the_scorecards_column_rules_are_one_check_each_and_find_a_broken_value(refreshed, tmp_path):
+    """The scorecard's percentages and gates are checked by one dbt test each (`columns_between`,
+    `columns_accepted_values` in macros/tests/generic_tests.sql), which finds a value out of range in any column."""
+    paths, outcome = refreshed
+    database = tmp_path / "warehouse.duckdb"
+    shutil.copy(paths.candidate, database)
+    rules = ["scorecard_percentages_between_0_and_100", "scorecard_gates_pass_fail_or_missing"]
+
+    def failures() -> dict[str, int]:
+        results = dbt_test_results(
+            " ".join(rules), database, tmp_path / "target", {"CLUSTERSCORE_RUN_ID": outcome.run_id}
+        )
+        return {r["unique_id"].split(".")[2]: r["failures"] for r in results}
+
+    assert failures() == dict.fromkeys(rules, 0)
+    with duckdb.connect(str(database)) as con:
+        con.execute(
+            "update marts.scorecard set score_financing_pct = 101, registry_verified_pct = -1, "
+            "gate_member_types = 'maybe' where scorecard_id = (select min(scorecard_id) from marts.scorecard)"
+        )
+    assert failures() == {rules[0]: 2, rules[1]: 1}  # a row per broken value
+
+
 def test_each_scoring_model_carries_its_row_count_columns_and_dagster_dbts_own_lineage(refreshed):
     """Row counts and columns are read from DuckDB and the lineage from one sqlglot parse per model
     (pipelines/dbt_metadata.py); the lineage is the same as dagster-dbt's own, which asks column by column."""

@@ -24,3 +24,25 @@
     from {{ model }}
     where {{ column_name }} < {{ min_value }} or {{ column_name }} > {{ max_value }}
 {% endtest %}
+
+{#- Values of several columns outside [min_value, max_value], one row per value, naming its column; empty values pass,
+    as in `value_between`. One test (one dbt node, one Dagster check) for a table's columns of one kind. -#}
+{% test columns_between(model, columns, min_value, max_value) %}
+    {%- for column in columns %}
+    select '{{ column }}' as column_name, cast({{ column }} as varchar) as value
+    from {{ model }}
+    where {{ column }} < {{ min_value }} or {{ column }} > {{ max_value }}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+{% endtest %}
+
+{#- Values of several columns not among `values`, one row per value, naming its column; empty values pass, as in
+    dbt's `accepted_values`. -#}
+{% test columns_accepted_values(model, columns, values) %}
+    {%- for column in columns %}
+    select '{{ column }}' as column_name, cast({{ column }} as varchar) as value
+    from {{ model }}
+    where {{ column }} not in ({% for value in values %}'{{ value }}'{% if not loop.last %}, {% endif %}{% endfor %})
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+{% endtest %}
