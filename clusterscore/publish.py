@@ -752,23 +752,20 @@ def _write_release(
             with timings.phase("worker: exports' workbook (XLSX)"):
                 exported.files.append(workbook_process.write(workbook_path(exported), workbook_rows))
 
-        def raw_tables() -> dict[str, dict]:
+        def raw_tables() -> tuple[dict[str, dict], str]:
             stored.result()
             with timings.phase("worker: raw record versions"):
                 tables = write_release_tables(paths.candidate, database, paths.as_received_store, done.get(LINKS))
             with timings.phase("worker: checksum of the database"):
-                hashed[database.relative_to(building).as_posix()] = file_sha256(database)
-            return tables
-
-        hashed: dict[str, str] = {}
+                return tables, file_sha256(database)
 
         written = worker.submit(raw_tables)
         workbook_written = worker.submit(workbook)
         with timings.phase("site: pages"):
             build_site(site, building / "site", docs=docs)
         workbook_written.result()
-        done |= written.result()
-    return done, hashed
+        tables, database_sha256 = written.result()
+    return done | tables, {database.relative_to(building).as_posix(): database_sha256}
 
 
 def _switch(link: Path, target: Path) -> None:

@@ -163,10 +163,13 @@ _ahead: dict[str, dict[str, Future]] = {}
 _ahead_lock = threading.Lock()
 
 
-def start_after_dbt(run_id: str, warehouse: Warehouse) -> None:
-    """Start every suite on dbt's models for the run's step `SUITES_AFTER_DBT` to take (`taken_ahead`)."""
-    with _ahead_lock:
-        _ahead[run_id] = start_suites(run_id, warehouse, _on_models)
+def start_after_dbt(context: dg.AssetExecutionContext, warehouse: Warehouse) -> None:
+    """Called by the dbt step once dbt has ended well: when the run has the step `SUITES_AFTER_DBT`, start every
+    suite on dbt's models for it to take (`taken_ahead`)."""
+    steps = context.run.step_keys_to_execute
+    if steps is None or SUITES_AFTER_DBT in steps:
+        with _ahead_lock:
+            _ahead[context.run.run_id] = start_suites(context.run.run_id, warehouse, _on_models)
 
 
 def taken_ahead(run_id: str) -> dict[str, Future]:

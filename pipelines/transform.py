@@ -159,6 +159,8 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     target = warehouse.paths.dbt_target
     seed_partial_parse(target)
     (target / "run_results.json").unlink(missing_ok=True)  # the record keeps this step's results, not the last
+    from pipelines.quality import drop_ahead, start_after_dbt  # it imports this module
+
     invocation = dbt.cli(build_args, context=context, target_path=target)  # dbt starts now, in its own process
     try:
         # First what stands for the reused nodes: they read only reused nodes, and Dagster wants a step's assets in
@@ -170,11 +172,9 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
             warehouse,
             context.run.run_id,
             lineage_for=lambda node: LayeredTranslator.layer(node) in LINEAGE_LAYERS,
-            on_dbt_end=lambda: _start_suites_after_dbt(context, warehouse),
+            on_dbt_end=lambda: start_after_dbt(context, warehouse),  # the suites on dbt's models, meanwhile
         )
     except BaseException:
-        from pipelines.quality import drop_ahead
-
         drop_ahead(context.run.run_id)  # their step will not run
         raise
     finally:
@@ -184,16 +184,6 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
         for artefact in ("manifest.json", "run_results.json"):
             if (invocation.target_path / artefact).exists():
                 record.keep_file(f"dbt/{context.op_def.name}/{artefact}", invocation.target_path / artefact, True)
-
-
-def _start_suites_after_dbt(context: dg.AssetExecutionContext, warehouse: Warehouse) -> None:
-    """The Great Expectations suites on dbt's models, started as dbt ends when this run has their step
-    (pipelines/quality.py: `start_after_dbt`): they run while this step stores dbt's ~100 events."""
-    from pipelines.quality import SUITES_AFTER_DBT, start_after_dbt  # it imports this module
-
-    steps = context.run.step_keys_to_execute
-    if steps is None or SUITES_AFTER_DBT in steps:
-        start_after_dbt(context.run.run_id, warehouse)
 
 
 # One dbt step for every seed and model: part of a night's fixed cost is per dbt invocation and per Dagster step

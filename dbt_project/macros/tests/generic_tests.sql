@@ -18,31 +18,33 @@
     having count(*) > 1
 {% endtest %}
 
+{#- Values of `columns` of `model` that break `rule` (SQL with `{column}` where the column goes), one row per value,
+    naming its column. The rules below are its cases: empty values pass them. -#}
+{% macro values_breaking(model, columns, rule) -%}
+    {%- for column in columns %}
+    select '{{ column }}' as column_name, cast({{ column }} as varchar) as value
+    from {{ model }}
+    where {{ rule | replace('{column}', column) }}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+{%- endmacro %}
+
 {#- Values outside [min_value, max_value]; empty values pass (missing data is allowed and shown elsewhere). -#}
 {% test value_between(model, column_name, min_value, max_value) %}
-    select {{ column_name }}
-    from {{ model }}
-    where {{ column_name }} < {{ min_value }} or {{ column_name }} > {{ max_value }}
+    {{ values_breaking(model, [column_name], '{column} < ' ~ min_value ~ ' or {column} > ' ~ max_value) }}
 {% endtest %}
 
-{#- Values of several columns outside [min_value, max_value], one row per value, naming its column; empty values pass,
-    as in `value_between`. One test (one dbt node, one Dagster check) for a table's columns of one kind. -#}
+{#- `value_between` for several columns: one test (one dbt node, one Dagster check) for a table's columns of one
+    kind. -#}
 {% test columns_between(model, columns, min_value, max_value) %}
-    {%- for column in columns %}
-    select '{{ column }}' as column_name, cast({{ column }} as varchar) as value
-    from {{ model }}
-    where {{ column }} < {{ min_value }} or {{ column }} > {{ max_value }}
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
+    {{ values_breaking(model, columns, '{column} < ' ~ min_value ~ ' or {column} > ' ~ max_value) }}
 {% endtest %}
 
-{#- Values of several columns not among `values`, one row per value, naming its column; empty values pass, as in
-    dbt's `accepted_values`. -#}
+{#- dbt's `accepted_values` for several columns: values not among `values`; empty values pass, as there. -#}
 {% test columns_accepted_values(model, columns, values) %}
-    {%- for column in columns %}
-    select '{{ column }}' as column_name, cast({{ column }} as varchar) as value
-    from {{ model }}
-    where {{ column }} not in ({% for value in values %}'{{ value }}'{% if not loop.last %}, {% endif %}{% endfor %})
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
+    {%- set quoted = [] -%}
+    {%- for value in values -%}
+        {%- do quoted.append("'" ~ value | replace("'", "''") ~ "'") -%}
+    {%- endfor -%}
+    {{ values_breaking(model, columns, '{column} not in (' ~ quoted | join(', ') ~ ')') }}
 {% endtest %}

@@ -54,7 +54,7 @@
         select * from {{ relation }}
         where {{ column }} in (
             select written.{{ column }} from {{ relation }} as written
-            where written.first_run_id = {{ current_run_id() }} or written.closed_by_run_id = {{ current_run_id() }}
+            where {{ interval_written_this_run('written') }}
         )
     ) dbt_subquery
 {%- endmacro %}
@@ -71,7 +71,12 @@
         select * from {{ per_run }}
         where run_id = {{ current_run_id() }} and indicator_evidence_id in (
             select {{ current_run_id() }} || '/' || written.evidence_id from {{ intervals }} as written
-            where written.first_run_id = {{ current_run_id() }} or written.closed_by_run_id = {{ current_run_id() }}
+            where {{ interval_written_this_run('written') }}
         )
     )
+{%- endmacro %}
+
+{#- An interval of fct_evidence_link (aliased `alias`) that the run being built opened or closed. -#}
+{% macro interval_written_this_run(alias) -%}
+    {{ alias }}.first_run_id = {{ current_run_id() }} or {{ alias }}.closed_by_run_id = {{ current_run_id() }}
 {%- endmacro %}
