@@ -6,8 +6,9 @@ JSON log from the child's standard output, so the executable it starts is `clust
 hands its arguments, environment, working folder and standard streams to the server over a Unix socket. The server
 forks; the fork takes the client's streams and runs dbt's own command line; the client exits with the fork's
 exit code and forwards SIGINT/SIGTERM (dagster-dbt stops dbt with SIGINT). The server starts importing at the
-start of the run, beside the landing, on the second core, and has dbt's loggers ask an event's level before they
-make its line (clusterscore/dbt_log_lines.py).
+start of the run, beside the landing, on the second core, has dbt's loggers ask an event's level before they
+make its line (clusterscore/dbt_log_lines.py), and has dbt look its `fqn:` selectors up in an index
+(clusterscore/dbt_selection.py).
 
 A run may also have the server parse the project ahead (`running(parse_ahead=...)`: the working folder and
 environment its dbt invocations will have). The server parses in its own process after the imports, still beside
@@ -154,8 +155,10 @@ def serve(path: str, parent: int) -> None:
     for module in PRELOAD:
         __import__(module)
     from clusterscore.dbt_log_lines import make_only_lines_at_level
+    from clusterscore.dbt_selection import index_fqn_selection
 
     make_only_lines_at_level()
+    index_fqn_selection()
     gc.freeze()  # the imported objects stay out of the forks' collections, so their pages stay shared
     listener.settimeout(1.0)
     while os.getppid() == parent:

@@ -139,7 +139,7 @@ def run_refresh(paths: Paths) -> RefreshOutcome:
 
     # From the start, beside the imports below (one core): the release before is copied for this run's release,
     # and Great Expectations is imported in the process that will validate the run's suites.
-    with refresh_lock(paths), copying_release_ahead(paths, code_sha256()), gx_worker.running():
+    with refresh_lock(paths), copying_release_ahead(paths, code_sha256()), gx_worker.running(str(paths.gx_root)):
         from pipelines.project import ensure_manifest
 
         ensure_manifest()
@@ -246,10 +246,14 @@ def summarise(paths: Paths, instance, run_id: str) -> RefreshOutcome:
         started_at=started.isoformat(timespec="seconds"),
         finished_at=finished.isoformat(timespec="seconds"),
     )
-    for record in instance.get_records_for_run(run_id, limit=1_000_000).records:
+    # Only the kinds read here: deserialising all of a national night's ~650 events took 0.05-0.08 s more.
+    wanted = {
+        dg.DagsterEventType.ASSET_CHECK_EVALUATION,
+        dg.DagsterEventType.STEP_FAILURE,
+        dg.DagsterEventType.ASSET_MATERIALIZATION,
+    }
+    for record in instance.get_records_for_run(run_id, of_type=wanted, limit=1_000_000).records:
         event = record.event_log_entry.dagster_event
-        if event is None:
-            continue
         if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
             outcome.checks.append(

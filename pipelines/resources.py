@@ -45,7 +45,7 @@ class Warehouse(dg.ConfigurableResource):
         with (
             refresh_lock(self.paths, join=True),
             copying_release_ahead(self.paths, code_sha256()),
-            gx_worker.running(),
+            gx_worker.running(str(self.paths.gx_root)),
         ):
             prepare_candidate(self.paths)
             yield self

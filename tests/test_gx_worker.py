@@ -98,3 +98,24 @@ def test_the_worker_writes_each_validations_data_docs_page_when_asked_or_before_
         assert written() == before + 2
         assert validate("raw_cvr_companies", frame).success  # its page still owed when the block ends
     assert written() == before + 3
+
+
+def test_the_worker_opens_the_context_before_it_is_asked_and_without_a_config_variables_file(raw_db, tmp_path):  # noqa: F811
+    """Given the validations' root, the worker opens the GX context there as soon as it has imported GX, so the
+    first validation does not; the context reads no config variables file (GX would parse it again at every read
+    of a context variable), and validates as ever."""
+    import time
+
+    import yaml
+
+    path, _, _ = raw_db
+    with duckdb.connect(str(path), read_only=True) as con:
+        frame = suite_frame(con, "raw_cvr_companies")
+    settings = tmp_path / "gx-root" / "gx" / "great_expectations.yml"
+    with gx_worker.running(str(tmp_path / "gx-root")):
+        deadline = time.monotonic() + 120
+        while not settings.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert settings.exists()  # no validation asked for yet
+        assert gx_worker.current().validate(("raw_cvr_companies", frame, str(tmp_path / "gx-root"), None)).success
+    assert yaml.safe_load(settings.read_text())["config_variables_file_path"] is None

@@ -76,7 +76,7 @@ def test_incremental_cvr_staging_equals_a_full_rebuild(tmp_path, monkeypatch):
         # A scoped test leaves out the rows the release's build tested, and still finds a bad row landed after it.
         def failures(tested: str) -> int:
             env = {"CLUSTERSCORE_TESTED_THROUGH": tested}
-            (result,) = dbt_test_results("not_null_stg_cvr__companies_unit_number", rebuilt, tmp_path / "t", env)
+            (result,) = dbt_test_results("stg_cvr__companies_required_columns", rebuilt, tmp_path / "t", env)
             return result["failures"]
 
         spoil = (

@@ -35,11 +35,11 @@ class GxWorkerError(RuntimeError):
 
 
 class _Worker:
-    def __init__(self) -> None:
+    def __init__(self, gx_root: str | None) -> None:
         context = multiprocessing.get_context("spawn")
         self._conn, child = context.Pipe()
         # Daemonic: ended by multiprocessing's exit handler if the refresh ends without stopping it.
-        self._process = context.Process(target=_serve, args=(child,), name="clusterscore-gx", daemon=True)
+        self._process = context.Process(target=_serve, args=(child, gx_root), name="clusterscore-gx", daemon=True)
         self._process.start()
         child.close()
         self._lock = threading.Lock()  # one request at a time on the pipe; GX validates one at a time anyway
@@ -77,13 +77,16 @@ class _Worker:
 IDLE = 0.2  # seconds without a request after which the worker writes the Data Docs pages it owes
 
 
-def _serve(conn) -> None:
-    """The worker: import GX, then answer ("validate", (suite, frame, gx_root, spec)) with (True, outcome) and
-    ("data_docs", None) with (True, None) once the pages owed are written, or either with (False, the error as
-    text), until the refresh closes the pipe."""
-    from clusterscore.quality.gx_runner import import_great_expectations, update_data_docs, validate_here
+def _serve(conn, gx_root: str | None) -> None:
+    """The worker: import GX and open the context at `gx_root`, then answer ("validate", (suite, frame, gx_root,
+    spec)) with (True, outcome) and ("data_docs", None) with (True, None) once the pages owed are written, or either
+    with (False, the error as text), until the refresh closes the pipe."""
+    from clusterscore.quality.gx_runner import import_great_expectations, open_context, update_data_docs, validate_here
 
     import_great_expectations()
+    if gx_root:
+        with contextlib.suppress(Exception):  # if it cannot be opened, the first validation says why
+            open_context(gx_root)
     owed: list = []  # checkpoint results whose Data Docs pages are not written yet
     failed: list[str] = []  # pages that could not be written, told at the next "data_docs"
 
@@ -120,13 +123,14 @@ def current() -> _Worker | None:
 
 
 @contextlib.contextmanager
-def running() -> Iterator[None]:
-    """A worker for the block (or the one a surrounding block started)."""
+def running(gx_root: str | None = None) -> Iterator[None]:
+    """A worker for the block (or the one a surrounding block started), which opens the GX context at `gx_root`
+    (the validations' root) once it has imported GX."""
     global _worker
     if _worker is not None:
         yield
         return
-    _worker = _Worker()
+    _worker = _Worker(gx_root)
     try:
         yield
     finally:

@@ -40,11 +40,27 @@
     {{ values_breaking(model, columns, '{column} < ' ~ min_value ~ ' or {column} > ' ~ max_value) }}
 {% endtest %}
 
-{#- dbt's `accepted_values` for several columns: values not among `values`; empty values pass, as there. -#}
-{% test columns_accepted_values(model, columns, values) %}
+{#- `values` as an SQL list of text literals. -#}
+{% macro sql_text_list(values) -%}
     {%- set quoted = [] -%}
     {%- for value in values -%}
         {%- do quoted.append("'" ~ value | replace("'", "''") ~ "'") -%}
     {%- endfor -%}
-    {{ values_breaking(model, columns, '{column} not in (' ~ quoted | join(', ') ~ ')') }}
+    ({{ quoted | join(', ') }})
+{%- endmacro %}
+
+{#- dbt's `accepted_values` for several columns: values not among `values`; empty values pass, as there. -#}
+{% test columns_accepted_values(model, columns, values) %}
+    {{ values_breaking(model, columns, '{column} not in ' ~ sql_text_list(values)) }}
+{% endtest %}
+
+{#- dbt's `not_null` and `accepted_values` on one column in one test: values not among `values`, and empty ones. -#}
+{% test one_of(model, column_name, values) %}
+    {{ values_breaking(model, [column_name], '{column} is null or {column} not in ' ~ sql_text_list(values)) }}
+{% endtest %}
+
+{#- dbt's `not_null` for several columns: one test for a table's required columns. A failing row names its
+    column. -#}
+{% test columns_not_null(model, columns) %}
+    {{ values_breaking(model, columns, '{column} is null') }}
 {% endtest %}

@@ -189,9 +189,9 @@ unioned as (
 
 -- Every other part reads one row per record (each staging model's key is unique, and tested) for indicators no
 -- other part names with that source, so the union has no row twice: a distinct over all 1.2 million national
--- links took 0.25-0.5 s of every night for nothing. The evidence_id test (unique) would say otherwise.
+-- links took 0.25-0.5 s of every night for nothing (tests/assert_run_links_once.sql would say otherwise). A link's
+-- id is made by fct_evidence_link, for the links it opens.
 select
-    md5(cluster_org_id || '|' || indicator_id || '|' || source_name || '|' || record_key) as evidence_id,
     cluster_org_id,
     indicator_id,
     source_name,

@@ -22,10 +22,11 @@ this_run as (
 
     -- One pass over both sides finds both: a link of this run that no open interval holds is opened, an open
     -- interval this run no longer has is closed. A full join builds one hash table where two anti-joins built two
-    -- (national, 1.2 million links a side: 0.4-0.6 s against 0.8-1.3 s).
+    -- (national, 1.2 million links a side: 0.4-0.6 s against 0.8-1.3 s). A link is matched by what it names, not
+    -- by its id: the id, a hash, is then made only for the links opened (new_intervals), not for all 1.2 million
+    -- (0.25 s of every national night).
     compared as (
         select
-            evidence.evidence_id,
             evidence.cluster_org_id,
             evidence.indicator_id,
             evidence.source_name,
@@ -45,15 +46,18 @@ this_run as (
         from evidence
         full outer join held_open
             on
-                evidence.evidence_id = held_open.evidence_id
+                evidence.cluster_org_id = held_open.cluster_org_id
+                and evidence.indicator_id = held_open.indicator_id
+                and evidence.source_name = held_open.source_name
+                and evidence.record_key = held_open.record_key
                 and evidence.record_hash = held_open.record_hash
                 and evidence.batch_id = held_open.batch_id
-        where evidence.evidence_id is null or held_open.evidence_id is null
+        -- each side's columns are never null (the contract), so a null one has no partner
+        where evidence.cluster_org_id is null or held_open.cluster_org_id is null
     ),
 
     opened as (
         select
-            compared.evidence_id,
             compared.cluster_org_id,
             compared.indicator_id,
             compared.source_name,
@@ -61,7 +65,7 @@ this_run as (
             compared.record_hash,
             compared.batch_id
         from compared
-        where compared.held_evidence_id is null
+        where compared.held_cluster_org_id is null
     ),
 
     closed as (
@@ -79,13 +83,23 @@ this_run as (
             (select this_run.run_seq from this_run) - 1 as last_run_seq,
             {{ current_run_id() }} as closed_by_run_id
         from compared
-        where compared.evidence_id is null
+        where compared.cluster_org_id is null
     ),
 {% else %}
     opened as (
         select * from evidence
     ),
 {% endif %}
+
+-- A link's id: the hash of the organisation, indicator, source and record key it names.
+opened_ids as (
+    select
+        md5(
+            opened.cluster_org_id || '|' || opened.indicator_id || '|' || opened.source_name || '|' || opened.record_key
+        ) as evidence_id,
+        opened.*
+    from opened
+),
 
 new_intervals as (
     select
@@ -101,7 +115,7 @@ new_intervals as (
         (select this_run.run_seq from this_run) as first_run_seq,
         cast(null as integer) as last_run_seq,
         cast(null as varchar) as closed_by_run_id
-    from opened
+    from opened_ids as opened
 ),
 
 changed as (
