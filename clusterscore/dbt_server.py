@@ -23,7 +23,6 @@ Without a server (`CLUSTERSCORE_DBT_SERVER` unset, or nothing listening) the cli
 """
 
 import contextlib
-import gc
 import json
 import os
 import signal
@@ -37,7 +36,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from clusterscore.process_exit import exit_at_once  # the standard library only, as here
+from clusterscore.lasting_objects import kept_to_the_end  # the standard library only, as here
+from clusterscore.process_exit import exit_at_once
 
 SERVER_ENV = "CLUSTERSCORE_DBT_SERVER"
 DBT = Path(sys.executable).parent / "dbt"  # the dbt installed beside this Python, so nothing depends on PATH
@@ -152,14 +152,15 @@ def serve(path: str, parent: int) -> None:
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(8)
-    for module in PRELOAD:
-        __import__(module)
-    from clusterscore.dbt_log_lines import make_only_lines_at_level
-    from clusterscore.dbt_selection import index_fqn_selection
+    # The imported objects stay out of the forks' collections, so their pages stay shared.
+    with kept_to_the_end():
+        for module in PRELOAD:
+            __import__(module)
+        from clusterscore.dbt_log_lines import make_only_lines_at_level
+        from clusterscore.dbt_selection import index_fqn_selection
 
-    make_only_lines_at_level()
-    index_fqn_selection()
-    gc.freeze()  # the imported objects stay out of the forks' collections, so their pages stay shared
+        make_only_lines_at_level()
+        index_fqn_selection()
     listener.settimeout(1.0)
     while os.getppid() == parent:
         _reap()
@@ -210,9 +211,9 @@ def _parse_ahead(request: dict) -> None:
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
-    parsed = dbtRunner().invoke(["parse", "--log-level", "none"])  # logged to the target's dbt.log only
+    with kept_to_the_end():  # the manifest stays out of the forks' collections too
+        parsed = dbtRunner().invoke(["parse", "--log-level", "none"])  # logged to the target's dbt.log only
     _parsed = _Parsed(parsed.result if parsed.success else None, request["cwd"], request["env"])
-    gc.freeze()  # the manifest stays out of the forks' collections too
 
 
 def _answer(listener: socket.socket, conn: socket.socket) -> None:

@@ -133,6 +133,7 @@ RECORDED_BY_TAG = "clusterscore/recorded_by"
 
 def run_refresh(paths: Paths) -> RefreshOutcome:
     """One refresh at a time: run the job in this process, then record it (see `record_run`)."""
+    from clusterscore.lasting_objects import kept_to_the_end
     from clusterscore.publish import copying_release_ahead
     from clusterscore.quality import gx_worker
     from clusterscore.run_inputs import code_sha256
@@ -140,19 +141,19 @@ def run_refresh(paths: Paths) -> RefreshOutcome:
     # From the start, beside the imports below (one core): the release before is copied for this run's release,
     # and Great Expectations is imported in the process that will validate the run's suites.
     with refresh_lock(paths), copying_release_ahead(paths, code_sha256()), gx_worker.running(str(paths.gx_root)):
-        from pipelines.project import ensure_manifest
+        with kept_to_the_end():  # imports and definitions (clusterscore/lasting_objects.py)
+            from pipelines.project import ensure_manifest
 
-        ensure_manifest()
-        import dagster as dg
+            ensure_manifest()
+            import dagster as dg
 
-        from pipelines.definitions import build_definitions
+            from pipelines.definitions import build_definitions
 
-        instance = dg.DagsterInstance.from_config(str(paths.dagster_home))
-        job = build_definitions(paths).resolve_job_def("refresh")
-        # What the imports and definitions made lives as long as the process: frozen, the collector's full passes
-        # (~0.25 s each over that heap) look only at what the run makes, and fewer young passes run. GC time of a
-        # sample run: 4.1 s before, 3.0 s after.
-        gc.freeze()
+            instance = dg.DagsterInstance.from_config(str(paths.dagster_home))
+            job = build_definitions(paths).resolve_job_def("refresh")
+        # What the imports and definitions made is frozen: the collector's full passes (~0.25 s each over that heap)
+        # look only at what the run makes, and fewer young passes run. GC time of a sample run: 4.1 s before, 3.0 s
+        # after.
         gc.set_threshold(20_000, 20, 20)
         result = job.execute_in_process(
             instance=instance,

@@ -40,15 +40,26 @@ def with_table_metadata(
 ):
     """dbt's events; each built model's with its row count (not a view's: that would run its query again) and,
     where `lineage_for(node)` holds, its columns and their lineage (`run_id`: the run's id, which dbt writes into
-    the SQL of the models that record it). `on_dbt_end` is called once dbt has ended well, before any of this."""
-    events = list(invocation.stream())  # raises if dbt failed
+    the SQL of the models that record it). `on_dbt_end` is called once dbt has ended well, before any of this.
+
+    dbt's events are held until it ends (DuckDB reads nothing while dbt writes), but as each model's comes, its
+    lineage is worked out ahead from the columns it and its parents had when the cache last had it
+    (`LineageCache.work_out_ahead`): this process is idle while dbt runs. At the end the columns are read; where
+    they are those, the lineage is the one worked out."""
+    lineages = LineageCache(warehouse.paths.dbt_target / "column-lineage.json", run_id)
+    events = []
+    for event in invocation.stream():  # raises if dbt failed
+        events.append(event)
+        if isinstance(event, BUILT):
+            props = invocation.manifest["nodes"][event.metadata["unique_id"].text]
+            # The id dbt writes into the SQL of the models that record their invocation (the scorecard)
+            lineages.invocation_id(event.metadata["invocation_id"].text)
+            if lineage_for(props):
+                lineages.work_out_ahead(invocation, props)
     on_dbt_end()
     if not any(isinstance(event, BUILT) for event in events):
         yield from events
         return
-    # The ids dbt writes into the SQL of the models that record them: the run's and dbt's invocation's.
-    invocation_id = invocation.get_artifact("run_results.json")["metadata"]["invocation_id"]
-    lineages = LineageCache(warehouse.paths.dbt_target / "column-lineage.json", run_id, invocation_id)
     built = [
         invocation.manifest["nodes"][event.metadata["unique_id"].text] for event in events if isinstance(event, BUILT)
     ]
@@ -77,14 +88,28 @@ class LineageCache:
     before (sqlglot's parse and qualification of the scoring models: ~2.4 s a run, national). The marts that record
     their run write its id into their SQL as a text constant, and the scorecard dbt's invocation id too; no lineage
     depends on a constant: they are keyed as `RUN_ID_IN_KEY` and `INVOCATION_ID_IN_KEY`, or those models missed
-    every night (the scorecard's lineage alone: ~0.25 s of a national night's dbt step). Kept in the home's dbt
-    target folder; holds the entries of the last step that used it, so it does not grow."""
+    every night (the scorecard's lineage alone: ~0.25 s of a national night's dbt step).
+
+    An incremental model's SQL differs between a full build and the nights after it, so the first night after one
+    misses (national: ~0.35 s); the cache also keeps the columns each model had, from which `work_out_ahead` works
+    a lineage out while dbt still runs. Kept in the home's dbt target folder; holds the entries of the last step
+    that used it, so it does not grow."""
 
     def __init__(self, path: Path, run_id: str, invocation_id: str | None = None):
         self.path = path
-        self.ids = {run_id: RUN_ID_IN_KEY, **({invocation_id: INVOCATION_ID_IN_KEY} if invocation_id else {})}
-        self.kept: dict[str, str] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        self.ids = {run_id: RUN_ID_IN_KEY}
+        if invocation_id:
+            self.invocation_id(invocation_id)
+        kept = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        # {"lineage": {key: lineage}, "columns": {unique id: [own, parents]}}; before: the lineages alone
+        self.kept: dict[str, str] = kept.get("lineage", {}) if "lineage" in kept else kept
+        self.kept_columns: dict[str, list] = kept.get("columns", {}) if "lineage" in kept else {}
         self.used: dict[str, str] = {}
+        self.used_columns: dict[str, list] = {}
+        self.ahead: dict[str, str] = {}  # worked out ahead, under the columns last kept
+
+    def invocation_id(self, invocation_id: str) -> None:
+        self.ids[invocation_id] = INVOCATION_ID_IN_KEY
 
     def key(self, unique_id: str, compiled_sql: str | None, *columns) -> str:
         if compiled_sql is not None:
@@ -94,16 +119,37 @@ class LineageCache:
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
     def get(self, key: str) -> dict[str, Any] | None:
-        if key not in self.kept:
+        found = self.kept.get(key) or self.ahead.get(key)
+        if found is None:
             return None
-        self.used[key] = self.kept[key]
-        return deserialize_value(self.kept[key], as_type=dict)
+        self.used[key] = found
+        return deserialize_value(found, as_type=dict)
 
     def put(self, key: str, lineage: dict[str, Any]) -> None:
         self.used[key] = serialize_value(lineage)
 
+    def lineage(self, invocation, props: Mapping[str, Any], own: dict, parents: dict) -> dict[str, Any]:
+        """The model's lineage from these columns: from the cache, or worked out and kept for the next run."""
+        self.used_columns[props["unique_id"]] = [own, parents]
+        key = self.key(props["unique_id"], compiled_sql(invocation, props), own, parents)
+        lineage = self.get(key)
+        if lineage is None:
+            lineage = build_lineage(invocation, props, own, parents)
+            self.put(key, lineage)
+        return lineage
+
+    def work_out_ahead(self, invocation, props: Mapping[str, Any]) -> None:
+        """Work the model's lineage out from the columns it and its parents had when it was last kept, unless the
+        cache has it; `get` then finds it if they have those columns still."""
+        if props["unique_id"] not in self.kept_columns:
+            return
+        own, parents = self.kept_columns[props["unique_id"]]
+        key = self.key(props["unique_id"], compiled_sql(invocation, props), own, parents)
+        if key not in self.kept and key not in self.ahead:
+            self.ahead[key] = serialize_value(build_lineage(invocation, props, own, parents))
+
     def save(self) -> None:
-        write_json(self.path, self.used)
+        write_json(self.path, {"lineage": self.used, "columns": self.used_columns})
 
 
 def row_counts(con, relations: list[str]) -> dict[str, int]:
@@ -137,23 +183,26 @@ def column_metadata(
     for parent_id in manifest["parent_map"].get(props["unique_id"], []):
         parent = manifest["nodes"].get(parent_id) or manifest["sources"].get(parent_id)
         parents[parent["relation_name"]] = columns.get(parent["relation_name"], {})
-    compiled = Path(invocation.target_path, "compiled", props["package_name"], props["original_file_path"])
-    key = lineages.key(
-        props["unique_id"], compiled.read_text(encoding="utf-8") if compiled.exists() else None, own, parents
-    )
-    lineage = lineages.get(key)
-    if lineage is None:
-        with lineage_parsed_once():
-            lineage = dbt_cli_event._build_column_lineage_metadata(
-                event_history_metadata=dbt_cli_event.EventHistoryMetadata(columns=own, parents=parents),
-                dbt_resource_props=props,
-                manifest=manifest,
-                dagster_dbt_translator=invocation.dagster_dbt_translator,
-                target_path=invocation.target_path,
-                project=invocation.project,
-            )
-        lineages.put(key, lineage)
+    lineage = lineages.lineage(invocation, props, own, parents)
     return {**default_metadata_from_dbt_resource_props({"columns": own}), **lineage}
+
+
+def compiled_sql(invocation, props: Mapping[str, Any]) -> str | None:
+    compiled = Path(invocation.target_path, "compiled", props["package_name"], props["original_file_path"])
+    return compiled.read_text(encoding="utf-8") if compiled.exists() else None
+
+
+def build_lineage(invocation, props: Mapping[str, Any], own: dict, parents: dict) -> dict[str, Any]:
+    """dagster-dbt's column lineage of the model (sqlglot over its compiled SQL), from these columns."""
+    with lineage_parsed_once():
+        return dbt_cli_event._build_column_lineage_metadata(
+            event_history_metadata=dbt_cli_event.EventHistoryMetadata(columns=own, parents=parents),
+            dbt_resource_props=props,
+            manifest=invocation.manifest,
+            dagster_dbt_translator=invocation.dagster_dbt_translator,
+            target_path=invocation.target_path,
+            project=invocation.project,
+        )
 
 
 @contextlib.contextmanager

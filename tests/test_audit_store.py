@@ -399,4 +399,5 @@ def test_the_second_run_carries_the_same_column_lineage_from_the_lineage_cache(t
     after.pop(links)
     assert before[dg.AssetKey(["marts", "scorecard"])] is not None and after == before
     cache = json.loads((paths.dbt_target / "column-lineage.json").read_text())
-    assert len(cache) == len(after) + 1  # one entry per node of the last scoring step: the cache does not grow
+    # One entry per node of the last scoring step: the cache does not grow.
+    assert len(cache["lineage"]) == len(cache["columns"]) == len(after) + 1

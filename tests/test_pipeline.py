@@ -290,6 +290,40 @@ def test_the_column_rules_are_one_check_each_and_find_a_broken_value(refreshed, 
     assert failures() == {rules[0]: 2, rules[1]: 1, rules[2]: 2}  # a row per broken value
 
 
+def test_a_lineage_worked_out_ahead_serves_a_model_whose_columns_are_as_last_kept(refreshed, tmp_path):
+    """While dbt runs, a model's lineage is worked out from the columns the lineage cache last kept for it
+    (pipelines/dbt_metadata.py: `LineageCache.work_out_ahead`); read at the end, the same columns find it, and
+    other columns do not."""
+    from types import SimpleNamespace
+
+    from pipelines.dbt_metadata import LineageCache, build_lineage
+    from pipelines.project import dbt_project
+    from pipelines.transform import translator
+
+    paths, outcome = refreshed
+    manifest = json.loads((paths.dbt_target / "manifest.json").read_text(encoding="utf-8"))
+    invocation = SimpleNamespace(
+        manifest=manifest, target_path=paths.dbt_target, dagster_dbt_translator=translator, project=dbt_project
+    )
+    props = manifest["nodes"]["model.clusterscore.fct_evidence_link"]
+    cache_file = tmp_path / "column-lineage.json"
+    kept = json.loads((paths.dbt_target / "column-lineage.json").read_text(encoding="utf-8"))
+    own, parents = kept["columns"][props["unique_id"]]
+    cache_file.write_text(json.dumps({"lineage": {}, "columns": kept["columns"]}))  # its lineage not kept
+
+    lineages = LineageCache(cache_file, outcome.run_id)
+    lineages.work_out_ahead(invocation, props)
+    (ahead,) = lineages.ahead.values()
+    assert lineages.lineage(invocation, props, own, parents) == build_lineage(invocation, props, own, parents)
+    assert list(lineages.used.values()) == [ahead]  # found, not worked out again
+    fewer = {name: columns for name, columns in own.items() if name != "batch_id"}
+    lineages.lineage(invocation, props, fewer, parents)
+    assert len(lineages.used) == 2 and ahead in lineages.used.values()
+    lineages.save()
+    saved = json.loads(cache_file.read_text())
+    assert saved["columns"][props["unique_id"]] == [fewer, parents] and len(saved["lineage"]) == 2
+
+
 def test_each_scoring_model_carries_its_row_count_columns_and_dagster_dbts_own_lineage(refreshed):
     """Row counts and columns are read from DuckDB and the lineage from one sqlglot parse per model
     (pipelines/dbt_metadata.py); the lineage is the same as dagster-dbt's own, which asks column by column."""

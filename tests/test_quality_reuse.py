@@ -153,8 +153,8 @@ def test_a_profile_suite_is_fingerprinted_by_its_profile_and_validates_that(tmp_
     assert landed(4) != first
 
 
-def test_a_profile_suites_rows_are_known_to_be_the_same_from_the_runs_inputs():
-    """A profile suite's pass is reused without its query when the run's inputs leave its rows as they were: a raw
+def test_a_suites_rows_are_known_to_be_the_same_from_the_runs_inputs():
+    """A suite's pass is reused without reading its rows when the run's inputs leave them as they were: a raw
     source's suite while no other batch of it has landed, a staging model's when dbt would reuse the model."""
     manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
     sources = ("annual_reports", "cluster_designations", "cluster_submissions", "cvr_companies", "label_awards")

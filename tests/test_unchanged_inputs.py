@@ -60,9 +60,9 @@ def test_a_run_with_nothing_new_keeps_the_release_and_a_new_as_of_date_scores_ag
         assert scored.unchanged_since is None and scored.release == scored.run_id and scored.levels
         assert "published/release" in materialised(paths, scored.run_id)
         assert json.loads((paths.published / "RELEASE.json").read_text())["inputs"]["as_of_date"] == str(next_day)
-        # The new date leaves the staging models' rows as they were, which the run's inputs show: their profile
-        # suites' passes are reused without the profile's query (clusterscore/quality/reuse.py).
-        for suite in ("stg_cvr__companies", "stg_clusters__members"):
+        # The new date leaves the staging models' rows as they were, which the run's inputs show: their suites'
+        # passes are reused without a profile's query or a pass over the rows (clusterscore/quality/reuse.py).
+        for suite in ("stg_cvr__companies", "stg_clusters__members", "stg_clusters__funding"):
             kept = RunRecord(paths, scored.run_id).read_json(f"quality/{suite}.json")
             assert (kept["clusterscore_reused_by"], kept["clusterscore_reused_from_run"]) == ("inputs", first.run_id)
         # Same code, so the dbt docs page of the first run is used again (no dbt process) and published again.

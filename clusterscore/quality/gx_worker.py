@@ -25,6 +25,7 @@ import threading
 import traceback
 from collections.abc import Iterator
 
+from clusterscore.lasting_objects import kept_to_the_end
 from clusterscore.process_exit import exit_at_once
 
 _worker: _Worker | None = None
@@ -81,12 +82,18 @@ def _serve(conn, gx_root: str | None) -> None:
     """The worker: import GX and open the context at `gx_root`, then answer ("validate", (suite, frame, gx_root,
     spec)) with (True, outcome) and ("data_docs", None) with (True, None) once the pages owed are written, or either
     with (False, the error as text), until the refresh closes the pipe."""
-    from clusterscore.quality.gx_runner import import_great_expectations, open_context, update_data_docs, validate_here
+    with kept_to_the_end():
+        from clusterscore.quality.gx_runner import (
+            import_great_expectations,
+            open_context,
+            update_data_docs,
+            validate_here,
+        )
 
-    import_great_expectations()
-    if gx_root:
-        with contextlib.suppress(Exception):  # if it cannot be opened, the first validation says why
-            open_context(gx_root)
+        import_great_expectations()
+        if gx_root:
+            with contextlib.suppress(Exception):  # if it cannot be opened, the first validation says why
+                open_context(gx_root)
     owed: list = []  # checkpoint results whose Data Docs pages are not written yet
     failed: list[str] = []  # pages that could not be written, told at the next "data_docs"
 
