@@ -14,7 +14,6 @@ from __future__ import annotations
 import importlib
 import json
 import logging
-import os
 import threading
 from dataclasses import dataclass, field
 from functools import cache
@@ -31,7 +30,6 @@ log = logging.getLogger(__name__)
 
 PROFILE_EXAMPLES = 5  # example values kept per profile rule
 DOCS_ACTION = "update_data_docs"
-PROFILE_THREADS = 2 * (os.cpu_count() or 1)  # DuckDB threads for a profile's query (`suite_frame`)
 EXAMPLES_SUFFIX = "_examples"  # the profile column holding a rule's examples, as one string: `<rule>_examples`
 
 # SQL functions a profile's rules may call, registered on the connection (as temporary macros) before it runs.
@@ -275,10 +273,6 @@ def suite_frame(con, suite: str) -> pd.DataFrame:
     if "profile" in spec:
         for macro in PROFILE_SQL_MACROS:
             con.execute(macro)
-        # On twice as many DuckDB threads as cores: a national profile runs after dbt, beside the refresh's own
-        # Python and the Great Expectations process, and so gets the larger share of the cores (its suites' step
-        # waited 0.04-0.08 s for it, against 0.05-0.44 s on as many threads as cores).
-        con.execute(f"set threads = {PROFILE_THREADS}")
         frame = con.execute(profile_query(suite)).df()
         if len(frame) != 1:
             raise ValueError(f"suite {suite}: a profile is one row, the query gave {len(frame)}")
