@@ -316,12 +316,12 @@ def test_a_lineage_worked_out_ahead_serves_a_model_whose_columns_are_as_last_kep
     (ahead,) = lineages.ahead.values()
     assert lineages.lineage(invocation, props, own, parents) == build_lineage(invocation, props, own, parents)
     assert list(lineages.used.values()) == [ahead]  # found, not worked out again
-    fewer = {name: columns for name, columns in own.items() if name != "batch_id"}
-    lineages.lineage(invocation, props, fewer, parents)
+    retyped = {**own, "batch_id": {"data_type": "BLOB"}}  # another type of one column: another key
+    lineages.lineage(invocation, props, retyped, parents)
     assert len(lineages.used) == 2 and ahead in lineages.used.values()
     lineages.save()
     saved = json.loads(cache_file.read_text())
-    assert saved["columns"][props["unique_id"]] == [fewer, parents] and len(saved["lineage"]) == 2
+    assert saved["columns"][props["unique_id"]] == [retyped, parents] and len(saved["lineage"]) == 2
 
 
 def test_each_scoring_model_carries_its_row_count_columns_and_dagster_dbts_own_lineage(refreshed):
