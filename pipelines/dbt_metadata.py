@@ -47,30 +47,26 @@ def with_table_metadata(
     (`LineageCache.work_out_ahead`): this process is idle while dbt runs. At the end the columns are read; where
     they are those, the lineage is the one worked out."""
     lineages = LineageCache(warehouse.paths.dbt_target / "column-lineage.json", run_id)
-    events = []
+    events, built = [], {}  # built: each built model's event (by identity) and its manifest node
     for event in invocation.stream():  # raises if dbt failed
         events.append(event)
         if isinstance(event, BUILT):
-            props = invocation.manifest["nodes"][event.metadata["unique_id"].text]
+            props = built[id(event)] = invocation.manifest["nodes"][event.metadata["unique_id"].text]
             # The id dbt writes into the SQL of the models that record their invocation (the scorecard)
             lineages.invocation_id(event.metadata["invocation_id"].text)
             if lineage_for(props):
                 lineages.work_out_ahead(invocation, props)
     on_dbt_end()
-    if not any(isinstance(event, BUILT) for event in events):
+    if not built:
         yield from events
         return
-    built = [
-        invocation.manifest["nodes"][event.metadata["unique_id"].text] for event in events if isinstance(event, BUILT)
-    ]
     with warehouse.connect(read_only=True) as con:
         columns = relation_columns(con)
-        counts = row_counts(
-            con, [props["relation_name"] for props in built if props["config"]["materialized"] != "view"]
-        )
+        tables = [props["relation_name"] for props in built.values() if props["config"]["materialized"] != "view"]
+        counts = row_counts(con, tables)
         for event in events:
-            if isinstance(event, BUILT):
-                props = invocation.manifest["nodes"][event.metadata["unique_id"].text]
+            if id(event) in built:
+                props = built[id(event)]
                 extra = {}
                 if props["relation_name"] in counts:
                     extra["dagster/row_count"] = counts[props["relation_name"]]
@@ -101,9 +97,10 @@ class LineageCache:
         if invocation_id:
             self.invocation_id(invocation_id)
         kept = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-        # {"lineage": {key: lineage}, "columns": {unique id: [own, parents]}}; before: the lineages alone
-        self.kept: dict[str, str] = kept.get("lineage", {}) if "lineage" in kept else kept
-        self.kept_columns: dict[str, list] = kept.get("columns", {}) if "lineage" in kept else {}
+        if "lineage" not in kept:  # written before the columns were kept: the lineages alone
+            kept = {"lineage": kept}
+        self.kept: dict[str, str] = kept["lineage"]  # by key
+        self.kept_columns: dict[str, list] = kept.get("columns", {})  # by unique id: [own, parents]
         self.used: dict[str, str] = {}
         self.used_columns: dict[str, list] = {}
         self.ahead: dict[str, str] = {}  # worked out ahead, under the columns last kept
@@ -118,6 +115,10 @@ class LineageCache:
         parts = [dagster_dbt_version, unique_id, compiled_sql, *columns]
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
+    def model_key(self, invocation, props: Mapping[str, Any], own: dict, parents: dict) -> str:
+        """`key` of the model's compiled SQL over these columns."""
+        return self.key(props["unique_id"], compiled_sql(invocation, props), own, parents)
+
     def get(self, key: str) -> dict[str, Any] | None:
         found = self.kept.get(key) or self.ahead.get(key)
         if found is None:
@@ -131,7 +132,7 @@ class LineageCache:
     def lineage(self, invocation, props: Mapping[str, Any], own: dict, parents: dict) -> dict[str, Any]:
         """The model's lineage from these columns: from the cache, or worked out and kept for the next run."""
         self.used_columns[props["unique_id"]] = [own, parents]
-        key = self.key(props["unique_id"], compiled_sql(invocation, props), own, parents)
+        key = self.model_key(invocation, props, own, parents)
         lineage = self.get(key)
         if lineage is None:
             lineage = build_lineage(invocation, props, own, parents)
@@ -144,7 +145,7 @@ class LineageCache:
         if props["unique_id"] not in self.kept_columns:
             return
         own, parents = self.kept_columns[props["unique_id"]]
-        key = self.key(props["unique_id"], compiled_sql(invocation, props), own, parents)
+        key = self.model_key(invocation, props, own, parents)
         if key not in self.kept and key not in self.ahead:
             self.ahead[key] = serialize_value(build_lineage(invocation, props, own, parents))
 
