@@ -5,16 +5,18 @@ source the reconciliation received = landed + quarantined."""
 import json
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 
 import dagster as dg
 from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
 
 from clusterscore.audit_store import RunRecord
-from clusterscore.dbt_reuse import last_built_by
-from clusterscore.quality.gx_runner import is_profile_suite, suite_frame, validate
+from clusterscore.dbt_reuse import batches_tested_through, last_built_by
+from clusterscore.publish import current_release
+from clusterscore.quality.gx_runner import NEW_ROWS, is_profile_suite, is_scoped_profile, suite_frame, validate
 from clusterscore.quality.reconcile import reconcile_latest_batch
 from clusterscore.quality.reuse import fingerprint, keep_pass, kept_pass, same_rows_by_inputs
-from clusterscore.run_inputs import run_inputs
+from clusterscore.run_inputs import always_rescore, run_inputs
 from clusterscore.settings import expectations_dir
 from clusterscore.sources import SOURCES
 from pipelines.resources import Warehouse
@@ -40,10 +42,13 @@ def evaluate_suite(run_id: str, warehouse: Warehouse, suite: str, asset_key: lis
         # would cost a profile suite the profile's query, another a pass over its rows (clusterscore/quality/
         # reuse.py; national submission lines: ~0.15 s a suite).
         inputs = run_inputs(con)
-        if kept and same_rows_by_inputs(manifest(), asset_key, inputs, kept.inputs, dbt_built_by(con)):
+        built_by = dbt_built_by(con)
+        if kept and same_rows_by_inputs(manifest(), asset_key, inputs, kept.inputs, built_by):
             rows, reused, reused_by = kept.rows, (kept.outcome, kept.run_id), "inputs"
+            through = None
         else:
-            rows = fingerprint(con, suite)
+            through = validated_through(warehouse, suite, inputs, built_by)
+            rows = fingerprint(con, suite, through.batches if through else ())
             reused = kept.for_rows(rows.fingerprint) if kept else None  # the pass read above, not read again
             reused_by = "rows" if reused else ""
         # A profile suite validates the profile it was fingerprinted by; another suite reads its rows only to
@@ -61,12 +66,20 @@ def evaluate_suite(run_id: str, warehouse: Warehouse, suite: str, asset_key: lis
         if reused is None
         else {**outcome.result, "clusterscore_reused_from_run": validated_in, "clusterscore_reused_by": reused_by}
     )
+    if through and frame is not None:
+        scope = {"release": through.release, "batches": through.batches, "rows": int(frame[NEW_ROWS].iloc[0])}
+        result = {**result, "clusterscore_validated_through": scope}
     RunRecord(warehouse.paths, run_id).write_json(f"quality/{suite}.json", result)
     same_rows = {
         "rows": f" (rows and code as validated in run {validated_in}: that result reused)",
         "inputs": f" (inputs that leave the rows as validated in run {validated_in}: that result reused)",
         "": "",
     }[reused_by]
+    if through and frame is not None:
+        same_rows += (
+            f" (the rules no row may break on the {scope['rows']:,} rows of batches landed after release "
+            f"{through.release}'s; the other rows passed them then and are unchanged since)"
+        )
     return dg.AssetCheckResult(
         asset_key=dg.AssetKey(asset_key),
         check_name=check_name(suite),
@@ -78,12 +91,36 @@ def evaluate_suite(run_id: str, warehouse: Warehouse, suite: str, asset_key: lis
             "rows_fingerprint": rows.fingerprint,
             # A profile suite validates one row that describes the whole table: the table's rows are reported.
             "rows_validated": rows.count,
+            # A scoped profile's rules no row may break were counted on the rows of later batches than these.
+            "validated_through_batches": dg.MetadataValue.json(through.batches if through else []),
             "expectations": outcome.evaluated,
             "failed": outcome.failed,
             "failures": dg.MetadataValue.json(outcome.failures),
             "data_docs": outcome.docs_index or "",
         },
     )
+
+
+@dataclass(frozen=True)
+class ValidatedThrough:
+    """The batches (one per source) through which every row of a scoped profile suite's table has passed the
+    suite, unchanged since: those of the current release (`validated_through`)."""
+
+    release: str
+    batches: list[str]
+
+
+def validated_through(warehouse: Warehouse, suite: str, inputs: dict, built_by: str | None) -> ValidatedThrough | None:
+    """For a scoped profile suite (clusterscore/quality/gx_runner.py: `is_scoped_profile`), the current release's
+    batches, when its rows through them passed the suite: the release passed every check, and a row of a batch
+    landed then or before is in the table as it was then, when the release's code (the suites included) is this
+    run's and built the table (clusterscore/dbt_reuse.py: `batches_tested_through`, by which dbt's tests of the
+    same tables are scoped). None (every row validated) otherwise, and under CLUSTERSCORE_ALWAYS_RESCORE."""
+    if not is_scoped_profile(suite) or always_rescore():
+        return None
+    release = current_release(warehouse.paths)
+    batches = batches_tested_through(inputs, release.inputs, built_by) if release else []
+    return ValidatedThrough(release.run_id, batches) if batches else None
 
 
 SUITES_AFTER_DBT = "gx_suites_after_dbt"  # the step of the suites on dbt's models

@@ -66,12 +66,19 @@ def test_incremental_cvr_staging_equals_a_full_rebuild(tmp_path, monkeypatch):
                     extra = con.execute(f"select count(*) from (from {a} except all from {b})").fetchone()[0]
                     assert extra == 0, f"{a}: {extra} rows not in {b}"
             gone = con.execute(held, [changes["gone"]]).fetchone()[0]
-            changed = con.execute(
-                "select count(*) from staging.base_cvr__company_documents where batch_id in "
-                "(select batch_id from meta.batches where run_id = ? and source_name = 'cvr_companies')",
-                [second.run_id],
-            ).fetchone()[0]
+            changed, new_rows = (
+                con.execute(
+                    f"select count(*) from staging.{model} where batch_id in "
+                    "(select batch_id from meta.batches where run_id = ? and source_name = 'cvr_companies')",
+                    [second.run_id],
+                ).fetchone()[0]
+                for model in ("base_cvr__company_documents", "stg_cvr__companies")
+            )
         assert gone == 0 and changed == changes["changed"]
+        # The register's suite counted its rules no row may break on those companies only, as the release's
+        # batches had been validated (pipelines/quality.py: `validated_through`).
+        scope = record.read_json("quality/stg_cvr__companies.json")["clusterscore_validated_through"]
+        assert scope == {"release": first.run_id, "batches": tested_through, "rows": new_rows} and new_rows > 0
 
         # A scoped test leaves out the rows the release's build tested, and still finds a bad row landed after it.
         def failures(tested: str) -> int:

@@ -245,7 +245,7 @@ STG_DDL = """
 create schema if not exists staging;
 create or replace table staging.stg_cvr__companies (
     cvr_number varchar, unit_number bigint, company_name varchar, legal_form_code integer, company_status varchar,
-    municipality_code integer, employees integer, employment_band varchar, record_hash varchar
+    municipality_code integer, employees integer, employment_band varchar, record_hash varchar, batch_id varchar
 )
 """
 
@@ -261,6 +261,7 @@ def company(cvr: str, n: int, **extra) -> dict:
         "employees": None if n % 4 == 0 else n * 3,
         "employment_band": None if n % 5 == 0 else BANDS[n % len(BANDS)],
         "record_hash": f"{n:064x}",
+        "batch_id": "cvr-1",
     }
     return {**row, **extra}
 
@@ -319,6 +320,65 @@ def test_stg_cvr_profile_names_each_broken_rule_with_examples(stg_db):
     assert failed["unknown_company_statuses"]["row_rule"].startswith("expect_column_values_to_be_in_set(company_status")
     assert outcome.failed == 9 and outcome.evaluated == 10
     assert "unknown_company_statuses: observed 1 (e.g. BOGUS) [expect_column_values_to_be_in_set(" in outcome.summary()
+
+
+def test_a_scoped_profile_counts_the_rules_no_row_may_break_on_the_rows_not_yet_validated(stg_db):
+    """Given the batches a release validated the table through (pipelines/quality.py: `validated_through`), the
+    rules no row may break are counted on the rows of later batches only; the row count and the share of missing
+    legal forms stay of all rows, and a new row repeating an older row's CVR number is a duplicate."""
+    path, rows, allocator = stg_db
+    later = [company(str(allocator.next()), 200 + n, batch_id="cvr-2") for n in range(4)]
+    with duckdb.connect(str(path)) as con:
+        ensure_schema(con)
+        add_batch(con, "cvr-1", T0)
+        add_batch(con, "cvr-2", T0 + dt.timedelta(days=1))
+        # A row the release validated does not count again (here it would break a rule: it cannot in a real run).
+        con.execute(
+            "update staging.stg_cvr__companies set company_status = 'BOGUS' where cvr_number = ?",
+            [rows[1]["cvr_number"]],
+        )
+        insert(con, "staging.stg_cvr__companies", later)
+
+    def profile(through: list[str]):
+        with duckdb.connect(str(path), read_only=True) as con:
+            return suite_frame(con, "stg_cvr__companies", through)
+
+    scoped = profile(["cvr-1"])
+    assert scoped.loc[0, "row_count"] == 44 and scoped.loc[0, "rows_not_yet_validated"] == 4
+    assert scoped.loc[0, "unknown_company_statuses"] == 0
+    assert scoped.loc[0, "missing_legal_form_share"] == pytest.approx(1 / 44)  # of all rows
+    assert validate("stg_cvr__companies", scoped).success
+    assert profile([]).loc[0, "unknown_company_statuses"] == 1  # unscoped: every row
+    # Through the later batch as well: no row is new.
+    assert profile(["cvr-2"]).loc[0, "rows_not_yet_validated"] == 0
+
+    bad = [
+        company(rows[0]["cvr_number"], 300, batch_id="cvr-2"),  # repeats a validated row's CVR number
+        company(str(allocator.next()), 301, employees=-1, batch_id="cvr-2"),
+    ]
+    with duckdb.connect(str(path)) as con:
+        insert(con, "staging.stg_cvr__companies", bad)
+    failed = failures_by_column(validate("stg_cvr__companies", profile(["cvr-1"])))
+    assert {column: f["observed"] for column, f in failed.items()} == {
+        "duplicate_cvr_numbers": f"observed 1 (e.g. {rows[0]['cvr_number']})",
+        "employees_out_of_range": "observed 1 (e.g. -1)",
+    }
+
+
+def test_a_rule_of_all_rows_may_not_read_the_key_count_of_the_new_rows(tmp_path, monkeypatch):
+    """The repeated-key column of a scoped profile counts keys for the new rows only: a rule of the whole table
+    (a share, a count with room) reading it is refused when the query is made."""
+    from clusterscore.quality.gx_runner import load_suite_spec, profile_query
+
+    spec = load_suite_spec("stg_cvr__companies")
+    for expectation in spec["expectations"]:
+        if expectation["kwargs"]["column"] == "missing_legal_form_share":
+            expectation["meta"]["profile"]["share_where"] = "cvr_number_rows > 1"
+    (tmp_path / "stg_cvr__companies.json").write_text(json.dumps(spec), encoding="utf-8")
+    monkeypatch.setenv("CLUSTERSCORE_EXPECTATIONS_DIR", str(tmp_path))
+    assert "cvr_number_rows > 1" in profile_query("stg_cvr__companies")
+    with pytest.raises(ValueError, match="may not read cvr_number_rows"):
+        profile_query("stg_cvr__companies", ["cvr-1"])
 
 
 def test_an_empty_table_fails_on_its_row_count(stg_db):

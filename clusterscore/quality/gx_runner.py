@@ -15,6 +15,7 @@ import importlib
 import json
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 PROFILE_EXAMPLES = 5  # example values kept per profile rule
 DOCS_ACTION = "update_data_docs"
 EXAMPLES_SUFFIX = "_examples"  # the profile column holding a rule's examples, as one string: `<rule>_examples`
+NEW_ROWS = "rows_not_yet_validated"  # the profile column of a scoped profile's rows (`profile_query`)
 
 # SQL functions a profile's rules may call, registered on the connection (as temporary macros) before it runs.
 # valid_cvr(value): true when value (text or integer) is a valid CVR number (8 digits, modulus 11), false for any
@@ -260,12 +262,12 @@ def _observed(result: dict) -> str:
     return json.dumps(result, default=str)[:200]
 
 
-def suite_frame(con, suite: str) -> pd.DataFrame:
+def suite_frame(con, suite: str, validated_through: Sequence[str] = ()) -> pd.DataFrame:
     """The rows a suite validates, read from DuckDB: only the columns it needs, plus derived ones.
 
     A suite's meta names either a `relation` (a staging model) or a `query` (raw landing, which reads the
     payload of the latest batch); `derived` adds columns computed in Python, such as the modulus-11 check. A
-    profile suite (meta `profile`) gets its one-row profile instead (`profile_query`).
+    profile suite (meta `profile`) gets its one-row profile instead (`profile_query`, with `validated_through`).
     """
     from clusterscore.cvr_numbers import is_valid_cvr
 
@@ -273,7 +275,7 @@ def suite_frame(con, suite: str) -> pd.DataFrame:
     if "profile" in spec:
         for macro in PROFILE_SQL_MACROS:
             con.execute(macro)
-        frame = con.execute(profile_query(suite)).df()
+        frame = con.execute(profile_query(suite, validated_through)).df()
         if len(frame) != 1:
             raise ValueError(f"suite {suite}: a profile is one row, the query gave {len(frame)}")
         return frame
@@ -304,26 +306,69 @@ def suite_rows_sql(suite: str) -> str:
     return spec["query"]
 
 
-def profile_rows_sql(profile: dict) -> str:
+def is_scoped_profile(suite: str) -> bool:
+    """Whether the suite is a profile suite whose rules no row may break can be checked on the rows not yet
+    validated only (its meta `profile.new_rows_by`: the column naming each row's batch; see `profile_query`)."""
+    return "new_rows_by" in load_suite_spec(suite)["meta"]["clusterscore"].get("profile", {})
+
+
+def profile_rows_sql(profile: dict, where: str | None = None) -> str:
     """The SQL of the rows a profile suite profiles: its meta `profile.rows`, and with `profile.repeated`
     (`{"key": [columns], "as": column}`) a column counting the rows that share each row's key, nulls included as
     a window over the key would count them, 1 for a key seen once. Found by a join to the keys seen more than once
-    (few: none in a clean register), not a window over the whole table: national, 0.2-0.4 s less per suite."""
+    (few: none in a clean register), not a window over the whole table: national, 0.2-0.4 s less per suite.
+
+    With `where` (a condition on the rows: `profile_query`'s rows not yet validated), only the rows meeting it, each
+    key still counted over all the rows: a new row that repeats an older row's key has a repeated key."""
     rows, repeated = profile["rows"], profile.get("repeated")
+    if where is not None:
+        rows = f"select * from ({rows}) as all_rows where {where}"
     if repeated is None:
         return rows
     key, counted = repeated["key"], repeated["as"]
     keys = ", ".join(key)
-    same_key = " and ".join(f"profiled_rows.{column} is not distinct from repeated.{column}" for column in key)
+
+    def same_key(left: str, right: str) -> str:
+        return " and ".join(f"{left}.{column} is not distinct from {right}.{column}" for column in key)
+
+    counted_over = "profiled_rows"
+    if where is not None:  # the keys of the rows profiled, counted over all rows
+        counted_over = (
+            f"(select * from ({profile['rows']}) as all_rows "
+            f"where exists (select 1 from profiled_rows where {same_key('all_rows', 'profiled_rows')}))"
+        )
     return (
         f"with profiled_rows as ({rows}),\n"
-        f"repeated as (select {keys}, count(*) as {counted} from profiled_rows group by {keys} having count(*) > 1)\n"
+        f"repeated as (select {keys}, count(*) as {counted} from {counted_over} as candidates "
+        f"group by {keys} having count(*) > 1)\n"
         f"select profiled_rows.*, coalesce(repeated.{counted}, 1) as {counted}\n"
-        f"from profiled_rows left join repeated on {same_key}"
+        f"from profiled_rows left join repeated on {same_key('profiled_rows', 'repeated')}"
     )
 
 
-def profile_query(suite: str) -> str:
+def rows_not_yet_validated(batch_column: str, validated_through: Sequence[str]) -> str:
+    """A condition on rows: the row's batch (`batch_column`) landed after the batch of its source in
+    `validated_through` (in the order of `fetched_at`), as dbt's scope `not_yet_tested` reads them
+    (dbt_project/macros/tests/test_scopes.sql)."""
+    from clusterscore.warehouse import sql_literal  # DuckDB's module: not for the Great Expectations worker
+
+    validated = ", ".join(sql_literal(batch) for batch in validated_through)
+    return (
+        f"coalesce({batch_column}, '') not in (select landed.batch_id from meta.batches as landed "
+        "inner join meta.batches as validated on landed.source_name = validated.source_name "
+        f"and landed.fetched_at <= validated.fetched_at where validated.batch_id in ({validated}))"
+    )
+
+
+def no_row_may_break(expectation: dict) -> bool:
+    """Whether a profile rule counts rows none of which may break it (a count of at most 0): it holds on a table
+    when it holds on the rows not yet validated and every other row passed it before and is unchanged since. A
+    share, or a count with room, is a rule of the whole table."""
+    rule = expectation.get("meta", {}).get("profile", {})
+    return "count_where" in rule and expectation["kwargs"].get("max_value") == 0
+
+
+def profile_query(suite: str, validated_through: Sequence[str] = ()) -> str:
     """The SQL of a profile suite's one-row profile.
 
     The suite's meta `profile` gives the rows to profile (`profile_rows_sql`). The profile has `row_count`, and per
@@ -333,11 +378,17 @@ def profile_query(suite: str) -> str:
       rows (taken from its 2 * PROFILE_EXAMPLES smallest), in order, as one string ('' when there are none).
     Conditions may call the PROFILE_SQL_MACROS. A row for which a condition is null (e.g. a regex on a null
     value) is not counted, as GX's row-level expectations ignore nulls.
+
+    A scoped suite (`is_scoped_profile`) given `validated_through` (the batches, one per source, through which every
+    row has passed this suite and is unchanged since: pipelines/quality.py) counts the rules no row may break
+    (`no_row_may_break`) on the rows of later batches only, and has their number as `rows_not_yet_validated`;
+    `row_count` and the other rules are of all rows. A national night then checks the 1 % of companies that
+    changed, not 2.2 million (bench/README.md), as dbt's tests of the staging models do.
     """
     spec = load_suite_spec(suite)
-    rows = profile_rows_sql(spec["meta"]["clusterscore"]["profile"])
-    columns = ["count(*) as row_count"]
-    seen = {"row_count"}
+    profile = spec["meta"]["clusterscore"]["profile"]
+    rules = []  # (expectation, column, rule, condition)
+    seen = {"row_count", NEW_ROWS}
     for expectation in spec["expectations"]:
         rule = expectation.get("meta", {}).get("profile", {})
         where = rule.get("count_where") or rule.get("share_where")
@@ -347,6 +398,27 @@ def profile_query(suite: str) -> str:
         if column in seen:
             raise ValueError(f"suite {suite}: profile column {column} is defined twice")
         seen.add(column)
+        rules.append((expectation, column, rule, where))
+    if not (validated_through and "new_rows_by" in profile):
+        listed = ",\n    ".join(["count(*) as row_count", *_rule_columns(rules)])
+        return f"with profiled as (\n{profile_rows_sql(profile)}\n)\nselect\n    {listed}\nfrom profiled"
+    of_new = [rule for rule in rules if no_row_may_break(rule[0])]
+    of_all = [rule for rule in rules if not no_row_may_break(rule[0])]
+    repeated = (profile.get("repeated") or {}).get("as")
+    if repeated and any(repeated in where for *_, where in of_all):
+        raise ValueError(f"suite {suite}: a rule of all rows may not read {repeated}, counted for the new rows only")
+    new_rows = profile_rows_sql(profile, rows_not_yet_validated(profile["new_rows_by"], validated_through))
+    return (
+        f"with all_rows as (\n{profile['rows']}\n),\nprofiled as (\n{new_rows}\n)\n"
+        f"select * from (select {', '.join(['count(*) as row_count', *_rule_columns(of_all)])} from all_rows) as of_all"
+        f"\ncross join (select {', '.join([f'count(*) as {NEW_ROWS}', *_rule_columns(of_new)])} from profiled) as of_new"
+    )
+
+
+def _rule_columns(rules: list[tuple]) -> list[str]:
+    """Each profile rule's two columns: the count (or share) of the rows meeting its condition, and examples."""
+    columns = []
+    for _, column, rule, where in rules:
         counted = f"count(*) filter (where {where})"
         columns.append(
             f"{counted} as {column}" if "count_where" in rule else f"{counted} / nullif(count(*), 0) as {column}"
@@ -355,5 +427,4 @@ def profile_query(suite: str) -> str:
         smallest = f"min({rule['examples']}, {2 * PROFILE_EXAMPLES}) filter (where {where})"
         examples = f"list_sort(list_distinct({smallest}))[1:{PROFILE_EXAMPLES}]"
         columns.append(f"coalesce(array_to_string({examples}, ', '), '') as {column}{EXAMPLES_SUFFIX}")
-    listed = ",\n    ".join(columns)
-    return f"with profiled as (\n{rows}\n)\nselect\n    {listed}\nfrom profiled"
+    return columns

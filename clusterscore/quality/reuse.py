@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import pandas as pd
@@ -51,7 +52,7 @@ class Kept(NamedTuple):
         return (self.outcome, self.run_id) if self.rows.fingerprint == fingerprint else None
 
 
-def fingerprint(con, suite: str) -> Rows:
+def fingerprint(con, suite: str, validated_through: Sequence[str] = ()) -> Rows:
     """sha256 of the code (clusterscore/run_inputs.py: `code_sha256`, which covers the suites), the suite's name
     and the rows it validates, summarised in DuckDB so that no row leaves it: the columns' names and types, the
     number of rows, and two sums over the rows of a hash of each (DuckDB's `hash` of the row, and of the row with a
@@ -60,13 +61,15 @@ def fingerprint(con, suite: str) -> Rows:
 
     A profile suite validates its one-row profile, and that row is what is fingerprinted: summing a hash over the
     2.2 million national rows it profiles would cost as much as the profile's query (1-1.5 s), which a night with
-    changed CVR documents runs anyway."""
+    changed CVR documents runs anyway. A scoped profile's batches `validated_through` (gx_runner.py:
+    `profile_query`) are part of what it fingerprints."""
     from clusterscore.quality.gx_runner import is_profile_suite, suite_frame, suite_rows_sql
 
     digest = hashlib.sha256()
     digest.update(f"{code_sha256()}\0{suite}\0".encode())
     if is_profile_suite(suite):
-        profile = suite_frame(con, suite)
+        digest.update(json.dumps(sorted(validated_through)).encode())
+        profile = suite_frame(con, suite, validated_through)
         types = [[str(name), str(kind)] for name, kind in profile.dtypes.items()]
         digest.update(json.dumps([types, profile.to_dict("records")], default=str).encode())
         return Rows(digest.hexdigest(), int(profile["row_count"].iloc[0]), profile)
