@@ -16,7 +16,7 @@ import json
 import os
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -648,11 +648,13 @@ def publish(
     docs: dict[str, Path] | None = None,
     inputs: dict | None = None,
     timings: Timings | None = None,
+    later_docs: Callable[[], dict[str, Path]] | None = None,
 ) -> Release:
     """Make `run_id`'s candidate the published release. `docs` maps a folder name under the site to a folder of
-    generated documentation copied in (dbt docs, Data Docs); `inputs` (clusterscore/run_inputs.py) is recorded in
-    RELEASE.json; `timings` gets the phases (the returned release's `phases`). Raises on any error, publishing
-    nothing."""
+    generated documentation copied in (dbt docs, Data Docs), and so does `later_docs()`, called when the site is
+    built (for pages still being written when publishing starts); `inputs` (clusterscore/run_inputs.py) is
+    recorded in RELEASE.json; `timings` gets the phases (the returned release's `phases`). Raises on any error,
+    publishing nothing."""
     timings = timings or Timings()
     published_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     with timings.phase("candidate: record the release, checkpoint"), connect(paths.candidate) as con:
@@ -675,7 +677,7 @@ def publish(
                 copied_ahead = _copied_ahead(paths, base, database)
                 if not (copied_ahead if copied_ahead is not None else start_from(base, database)):
                     base = None  # the current release's database is not as its manifest says: write this one whole
-        tables, hashed = _write_release(paths, run_id, database, building, docs, timings)
+        tables, hashed = _write_release(paths, run_id, database, building, docs, timings, later_docs)
         written = {
             "derived_from": base and base.run_id,  # None: written whole
             "copied_ahead": base is not None and bool(copied_ahead),  # by `copying_release_ahead`
@@ -707,7 +709,13 @@ def publish(
 
 
 def _write_release(
-    paths: Paths, run_id: str, database: Path, building: Path, docs: dict[str, Path] | None, timings: Timings
+    paths: Paths,
+    run_id: str,
+    database: Path,
+    building: Path,
+    docs: dict[str, Path] | None,
+    timings: Timings,
+    later_docs: Callable[[], dict[str, Path]] | None = None,
 ) -> tuple[dict[str, dict], dict[str, str]]:
     """The release's database, site and exports, in `building`, with the Python-bound and the DuckDB-bound work
     side by side (national, fresh home: 40 s one after the other, 34 s so):
@@ -762,7 +770,7 @@ def _write_release(
         written = worker.submit(raw_tables)
         workbook_written = worker.submit(workbook)
         with timings.phase("site: pages"):
-            build_site(site, building / "site", docs=docs)
+            build_site(site, building / "site", docs={**(docs or {}), **(later_docs() if later_docs else {})})
         workbook_written.result()
         tables, database_sha256 = written.result()
     return done | tables, {database.relative_to(building).as_posix(): database_sha256}

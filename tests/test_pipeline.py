@@ -11,7 +11,7 @@ import duckdb
 import pytest
 from conftest import PARTICIPANT_NAMES_SQL, dbt_test_results, run_dbt
 
-from clusterscore.settings import SAMPLE_DIR
+from clusterscore.settings import REPO_ROOT, SAMPLE_DIR
 from clusterscore.sources import SOURCES
 
 pytestmark = pytest.mark.slow
@@ -145,6 +145,11 @@ def test_quality_results_are_kept_for_people(refreshed):
     assert docs.exists()
     validations = list((paths.gx_root / "gx" / "uncommitted" / "validations").rglob("*.json"))
     assert len(validations) >= 11
+    # The release's site has the Data Docs with every suite's validation page, those Great Expectations' worker
+    # writes after the last answers included (waited for when the site is built: pipelines/publish.py).
+    pages = paths.published / "site" / "data-docs" / "validations"
+    suites = {suite.stem for suite in (REPO_ROOT / "expectations").glob("*.json")}
+    assert suites and {folder.name for folder in pages.iterdir() if any(folder.rglob("*.html"))} >= suites
 
 
 def test_a_second_refresh_is_idempotent(refreshed):
