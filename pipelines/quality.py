@@ -66,20 +66,19 @@ def evaluate_suite(run_id: str, warehouse: Warehouse, suite: str, asset_key: lis
         if reused is None
         else {**outcome.result, "clusterscore_reused_from_run": validated_in, "clusterscore_reused_by": reused_by}
     )
-    if through and frame is not None:
-        scope = {"release": through.release, "batches": through.batches, "rows": int(frame[NEW_ROWS].iloc[0])}
-        result = {**result, "clusterscore_validated_through": scope}
-    RunRecord(warehouse.paths, run_id).write_json(f"quality/{suite}.json", result)
     same_rows = {
         "rows": f" (rows and code as validated in run {validated_in}: that result reused)",
         "inputs": f" (inputs that leave the rows as validated in run {validated_in}: that result reused)",
         "": "",
     }[reused_by]
-    if through and frame is not None:
+    if through:  # a scoped profile suite, so `frame` is its profile
+        scope = {"release": through.release, "batches": through.batches, "rows": int(frame[NEW_ROWS].iloc[0])}
+        result = {**result, "clusterscore_validated_through": scope}
         same_rows += (
             f" (the rules no row may break on the {scope['rows']:,} rows of batches landed after release "
             f"{through.release}'s; the other rows passed them then and are unchanged since)"
         )
+    RunRecord(warehouse.paths, run_id).write_json(f"quality/{suite}.json", result)
     return dg.AssetCheckResult(
         asset_key=dg.AssetKey(asset_key),
         check_name=check_name(suite),
